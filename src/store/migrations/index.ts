@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { tenantsAndAccess } from './0001_tenants_access.js';
+import { billing } from './0002_billing.js';
+
+export const migrations: readonly Migration[] = [tenantsAndAccess, billing];
