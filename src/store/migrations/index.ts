@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { tenantsAndAccess } from './0001_tenants_access.js';
 import { billing } from './0002_billing.js';
+import { jobs } from './0003_jobs.js';
 
-export const migrations: readonly Migration[] = [tenantsAndAccess, billing];
+export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs];

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../logger.js';
+import type { Db } from '../store/db.js';
+import { registerAuthentication } from './auth.js';
+import { handleError } from './error-handler.js';
+import { AppError } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { apiRoutes } from './routes/index.js';
+
+export interface AppOptions {
+  readonly db: Db;
+  readonly logger: Logger;
+  readonly cookieSecure: boolean;
+  readonly sessionTtlHours: number;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    genReqId: (request) => headerRequestId(request.headers['x-request-id']) ?? randomUUID(),
+    bodyLimit: 1024 * 1024,
+    // Without this, Fastify drops unknown fields silently; our schemas are strict and say which.
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw new AppError(
+      'not_found',
+      'route_not_found',
+      `No route for ${request.method} ${request.url.split('?')[0]}`,
+    );
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ledgerbridge API',
+        version: '1',
+        description:
+          'Invoice-to-cash: billing data, invoices, payments and their sync with Stripe and QuickBooks Online. ' +
+          'Money is integer minor units with an ISO 4217 currency; quantities and rates are decimal strings.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key created with `ledgerbridge api-key create`',
+          },
+          session: { type: 'apiKey', in: 'cookie', name: 'lb_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  registerAuthentication(app, options.db);
+  await app.register(healthRoutes, { db: options.db });
+  await app.register(apiRoutes, {
+    prefix: '/api/v1',
+    db: options.db,
+    cookieSecure: options.cookieSecure,
+    sessionTtlHours: options.sessionTtlHours,
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+function headerRequestId(value: string | string[] | undefined): string | undefined {
+  const id = Array.isArray(value) ? value[0] : value;
+  return id && /^[\w.:-]{1,128}$/.test(id) ? id : undefined;
+}
