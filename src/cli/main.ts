@@ -1,0 +1,139 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApiKey, createTenant, createUser, getTenant } from '../access/repository.js';
+import { ROLES, type Role } from '../access/roles.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { DataDirBusyError } from '../runtime/data-dir-lock.js';
+import { openDatabase } from '../runtime/database.js';
+import { type ProcessRoles, runProcess } from '../runtime/process.js';
+import type { Db } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+
+/** The `ledgerbridge` command. docs/cli.md describes every command and option. */
+export function buildCli(): Command {
+  const program = new Command('ledgerbridge')
+    .description('Self-hosted invoice-to-cash engine: billing, Stripe and QuickBooks Online in step')
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('Run the API and the workers in one process (what `npm start` runs)')
+    .action(() => serve({ api: true, worker: true }));
+  program
+    .command('serve')
+    .description('Run the API only (scale-out: needs DATABASE_URL and separate workers)')
+    .action(() => serve({ api: true, worker: false }));
+  program
+    .command('worker')
+    .description('Run the job workers only (scale-out: needs DATABASE_URL)')
+    .action(() => serve({ api: false, worker: true }));
+  program
+    .command('migrate')
+    .description('Apply pending database migrations and exit')
+    .action(() =>
+      withDb(async (db) => {
+        const applied = await migrate(db);
+        print({ applied });
+      }),
+    );
+
+  const tenant = program.command('tenant').description('Manage tenants (businesses)');
+  tenant
+    .command('create')
+    .description('Create a tenant')
+    .requiredOption('--name <name>', 'business name')
+    .action((options: { name: string }) => withDb(async (db) => print(await createTenant(db, options.name))));
+
+  const user = program.command('user').description('Manage users');
+  user
+    .command('create')
+    .description('Create a user in a tenant; the password is read from LEDGERBRIDGE_PASSWORD or --password')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .requiredOption('--email <email>', 'login email')
+    .requiredOption('--name <name>', 'display name')
+    .addOption(roleOption())
+    .option('--password <password>', 'password (prefer LEDGERBRIDGE_PASSWORD: arguments show up in ps)')
+    .action((options: { tenant: string; email: string; name: string; role: Role; password?: string }) =>
+      withDb(async (db) => {
+        const password = options.password ?? process.env.LEDGERBRIDGE_PASSWORD;
+        if (!password || password.length < 12) {
+          throw new InvalidArgumentError('a password of at least 12 characters is required');
+        }
+        await requireTenant(db, options.tenant);
+        const created = await createUser(db, { tenantId: options.tenant, ...options, password });
+        print(created);
+      }),
+    );
+
+  const apiKey = program.command('api-key').description('Manage API keys');
+  apiKey
+    .command('create')
+    .description('Create an API key and print it once; only its hash is stored')
+    .requiredOption('--tenant <id>', 'tenant id')
+    .option('--name <name>', 'what the key is for', 'cli')
+    .addOption(roleOption())
+    .action((options: { tenant: string; name: string; role: Role }) =>
+      withDb(async (db) => {
+        await requireTenant(db, options.tenant);
+        const { apiKey: key, secret } = await createApiKey(db, { tenantId: options.tenant, ...options });
+        print({ ...key, secret, note: 'Store this key now: it cannot be shown again.' });
+      }),
+    );
+  return program;
+}
+
+function roleOption(): Option {
+  return new Option('--role <role>', 'owner, admin, finance or viewer').choices(ROLES).default('owner');
+}
+
+async function requireTenant(db: Db, id: string): Promise<void> {
+  if (!(await getTenant(db, id))) throw new InvalidArgumentError(`no tenant with id ${id}`);
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function withDb(action: (db: Db) => Promise<void>): Promise<void> {
+  const database = await openDatabase(loadConfig());
+  try {
+    await action(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+async function serve(roles: ProcessRoles): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const running = await runProcess(config, logger, roles);
+  if (running.url) logger.info({ url: running.url }, `ledgerbridge listening on ${running.url}`);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync([...argv]);
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof DataDirBusyError ||
+      error instanceof InvalidArgumentError
+    ) {
+      process.stderr.write(`ledgerbridge: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { type Db, openPglite, openPostgres } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+
+export interface OpenedDatabase {
+  readonly db: Db;
+  /** Where the data lives, for messages: the PGlite directory or the server (without credentials). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The database the configuration names: a PostgreSQL server when DATABASE_URL is set, else embedded
+ * PGlite in DATA_DIR. PGlite is one process's database, so its directory is locked while open.
+ * Migrations run here, so every entry point (server, worker, CLI) sees the current schema.
+ */
+export async function openDatabase(config: Config): Promise<OpenedDatabase> {
+  if (config.databaseUrl) {
+    const db = openPostgres({ connectionString: config.databaseUrl, max: config.databasePoolSize });
+    await migrate(db);
+    return { db, location: redactUrl(config.databaseUrl), close: () => db.close() };
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const lock: DataDirLock = acquireDataDirLock(config.dataDir);
+  try {
+    const db = openPglite(join(config.dataDir, 'pglite'));
+    await migrate(db);
+    return {
+      db,
+      location: config.dataDir,
+      async close() {
+        await db.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgresql (unparseable DATABASE_URL)';
+  }
+}

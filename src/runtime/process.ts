@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { buildApp } from '../http/app.js';
+import { enqueue } from '../jobs/queue.js';
+import { Worker } from '../jobs/worker.js';
+import type { Logger } from '../logger.js';
+import { openDatabase } from './database.js';
+import { ensureFirstRunAccount, firstRunBanner } from './first-run.js';
+import { cleanUpExpiredAccessData, MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
+
+export interface ProcessRoles {
+  readonly api: boolean;
+  readonly worker: boolean;
+}
+
+export interface RunningProcess {
+  readonly url: string | undefined;
+  /** Drains: stops taking requests and jobs, lets running ones finish (up to the grace period). */
+  stop(): Promise<void>;
+}
+
+const MAINTENANCE_EVERY_MS = 15 * 60 * 1000;
+
+/**
+ * One ledgerbridge process: the API, the workers, or both (`start`). Many of them can share one
+ * PostgreSQL server; the queue's leases keep their work apart.
+ */
+export async function runProcess(
+  config: Config,
+  logger: Logger,
+  roles: ProcessRoles,
+): Promise<RunningProcess> {
+  const database = await openDatabase(config);
+  const { db } = database;
+  logger.info({ database: database.location, kind: db.kind }, 'database ready');
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (roles.api) {
+    app = await buildApp({
+      db,
+      logger,
+      cookieSecure: config.cookieSecure,
+      sessionTtlHours: config.sessionTtlHours,
+    });
+    url = await app.listen({ host: config.host, port: config.port });
+    // The embedded install is a sandbox: make it usable without any setup step.
+    if (!config.databaseUrl) {
+      const credentials = await ensureFirstRunAccount(db, config.dataDir);
+      if (credentials) process.stdout.write(`${firstRunBanner(credentials, url, config.dataDir)}\n`);
+    }
+  }
+
+  let worker: Worker | undefined;
+  let maintenanceTimer: NodeJS.Timeout | undefined;
+  if (roles.worker) {
+    worker = new Worker({
+      db,
+      logger,
+      concurrency: config.workerConcurrency,
+      handlers: {
+        [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
+      },
+    });
+    worker.start();
+    const schedule = () =>
+      enqueue(db, {
+        tenantId: null,
+        type: MAINTENANCE_JOB,
+        payload: {},
+        dedupeKey: maintenanceDedupeKey(new Date()),
+      }).catch((error: unknown) => logger.warn({ err: error }, 'could not schedule maintenance'));
+    void schedule();
+    maintenanceTimer = setInterval(schedule, MAINTENANCE_EVERY_MS);
+    maintenanceTimer.unref();
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        const graceMs = config.shutdownGraceSeconds * 1000;
+        logger.info({ graceMs }, 'draining');
+        if (maintenanceTimer) clearInterval(maintenanceTimer);
+        await Promise.all([app?.close(), worker?.stop({ graceMs })]);
+        await database.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
