@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../store/db.js';
 import { accessRoutes } from './access.js';
+import { billableRoutes } from './billables.js';
 import { contactRoutes } from './contacts.js';
+import { invoiceRoutes } from './invoices.js';
+import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
+import { paymentRoutes } from './payments.js';
+import { serviceRoutes } from './services.js';
 
 export interface ApiOptions {
   readonly db: Db;
@@ -11,6 +16,15 @@ export interface ApiOptions {
 
 /** Everything under /api/v1. */
 export const apiRoutes: FastifyPluginAsyncZod<ApiOptions> = async (app, options) => {
-  await app.register(accessRoutes, options);
+  // Pass only our own options on: forwarding `options` whole would forward `prefix` and nest it twice.
+  const { db, cookieSecure, sessionTtlHours } = options;
+  await app.register(accessRoutes, { db, cookieSecure, sessionTtlHours });
   await app.register(contactRoutes, { db: options.db });
+  await app.register(serviceRoutes, { db: options.db });
+  await app.register(opportunityRoutes, { db: options.db });
+  await app.register(ticketRoutes, { db: options.db });
+  await app.register(orderRoutes, { db: options.db });
+  await app.register(billableRoutes, { db: options.db });
+  await app.register(invoiceRoutes, { db: options.db });
+  await app.register(paymentRoutes, { db: options.db });
 };
