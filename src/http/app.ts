@@ -12,7 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
-import { registerAuthentication } from './auth.js';
+import { registerAuthentication, registerAuthorization } from './auth.js';
 import { handleError } from './error-handler.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -77,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerAuthentication(app, options.db);
+  registerAuthorization(app);
   await app.register(healthRoutes, { db: options.db });
   await app.register(apiRoutes, {
     prefix: '/api/v1',

@@ -10,6 +10,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
   }
+  interface FastifyContextConfig {
+    /**
+     * What a route under /api/v1 needs. By default reads need `read` and every other method
+     * `write`; `public` opens a route to anonymous callers (signing in).
+     */
+    permission?: Permission | 'public';
+  }
 }
 
 /**
@@ -37,6 +44,21 @@ export function registerAuthentication(app: FastifyInstance, db: Db): void {
     }
     const cookie = request.cookies[SESSION_COOKIE];
     if (cookie) request.principal = await principalForSession(db, cookie);
+  });
+}
+
+/**
+ * Enforces each /api/v1 route's permission before its body is even validated, so a caller without
+ * the role learns nothing from validation messages and a new write route is protected by default.
+ */
+export function registerAuthorization(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (!request.url.startsWith('/api/')) return;
+    const configured = request.routeOptions.config.permission;
+    if (configured === 'public') return;
+    const permission =
+      configured ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+    requirePrincipal(request, permission);
   });
 }
 

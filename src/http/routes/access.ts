@@ -77,6 +77,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.post(
     '/auth/login',
     {
+      config: { permission: 'public' },
       schema: {
         tags: ['access'],
         summary: 'Sign in to the dashboard; sets an http-only session cookie',
@@ -121,7 +122,10 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
 
   app.post(
     '/auth/logout',
-    { schema: { tags: ['access'], summary: 'End the dashboard session', response: { 204: z.null() } } },
+    {
+      config: { permission: 'public' },
+      schema: { tags: ['access'], summary: 'End the dashboard session', response: { 204: z.null() } },
+    },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await deleteSession(db, token);
@@ -157,6 +161,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.get(
     '/users',
     {
+      config: { permission: 'manage_access' },
       schema: {
         tags: ['access'],
         summary: 'List the tenant’s users',
@@ -172,6 +177,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.post(
     '/users',
     {
+      config: { permission: 'manage_access' },
       schema: {
         tags: ['access'],
         summary: 'Add a user to the tenant',
@@ -203,6 +209,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.get(
     '/api-keys',
     {
+      config: { permission: 'manage_access' },
       schema: {
         tags: ['access'],
         summary: 'List API keys (never their secrets)',
@@ -218,6 +225,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.post(
     '/api-keys',
     {
+      config: { permission: 'manage_access' },
       schema: {
         tags: ['access'],
         summary: 'Create an API key; the secret is in this response only',
@@ -242,6 +250,7 @@ export const accessRoutes: FastifyPluginAsyncZod<ApiOptions> = async (
   app.delete(
     '/api-keys/:id',
     {
+      config: { permission: 'manage_access' },
       schema: {
         tags: ['access'],
         summary: 'Revoke an API key',

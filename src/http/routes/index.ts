@@ -4,6 +4,7 @@ import { accessRoutes } from './access.js';
 import { billableRoutes } from './billables.js';
 import { contactRoutes } from './contacts.js';
 import { invoiceRoutes } from './invoices.js';
+import { jobRoutes } from './jobs.js';
 import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
 import { paymentRoutes } from './payments.js';
 import { serviceRoutes } from './services.js';
@@ -27,4 +28,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiOptions> = async (app, options)
   await app.register(billableRoutes, { db: options.db });
   await app.register(invoiceRoutes, { db: options.db });
   await app.register(paymentRoutes, { db: options.db });
+  await app.register(jobRoutes, { db: options.db });
 };

@@ -1,0 +1,68 @@
+import { expect } from 'vitest';
+import { enqueue } from '../src/jobs/queue.js';
+import type { TestApi, TestTenant } from './api.js';
+
+/** One of everything a tenant can own, made through the API, with the ids. */
+export interface TenantFixture {
+  readonly tenantId: string;
+  readonly apiKeyId: string;
+  readonly contactId: string;
+  readonly serviceId: string;
+  readonly opportunityId: string;
+  readonly ticketId: string;
+  readonly orderId: string;
+  readonly invoicedBillableId: string;
+  readonly unbilledBillableId: string;
+  readonly invoiceId: string;
+  readonly paymentId: string;
+  readonly refundId: string;
+  readonly deadJobId: string;
+}
+
+export async function createTenantFixture(api: TestApi, existing?: TestTenant): Promise<TenantFixture> {
+  const tenant = existing ?? (await api.tenant('owner'));
+  const post = async (url: string, body: unknown): Promise<{ id: string }> => {
+    const response = await tenant.request('POST', url, body);
+    expect(response.statusCode, `${url}: ${response.body}`).toBeLessThan(300);
+    return response.json();
+  };
+  const apiKey = await post('/api/v1/api-keys', { name: 'fixture', role: 'viewer' });
+  const contact = await post('/api/v1/contacts', { kind: 'organization', name: 'Fixture Co', email: 'ap@fixture.test' });
+  const service = await post('/api/v1/services', { code: 'CONSULT', name: 'Consulting', unit_price: 15000, currency: 'USD' });
+  const opportunity = await post('/api/v1/opportunities', { title: 'Website', contact_id: contact.id });
+  const ticket = await post('/api/v1/tickets', { title: 'Leaky tap', contact_id: contact.id });
+  const order = await post('/api/v1/orders', { title: 'Parts', contact_id: contact.id });
+  const invoiced = await post('/api/v1/billables', {
+    parent_type: 'opportunity',
+    parent_id: opportunity.id,
+    service_id: service.id,
+    quantity: '1.5',
+  });
+  const unbilled = await post('/api/v1/billables', {
+    parent_type: 'ticket',
+    parent_id: ticket.id,
+    service_id: service.id,
+    quantity: '2',
+  });
+  const invoice = await post('/api/v1/invoices/from-billables', { billable_ids: [invoiced.id] });
+  await post(`/api/v1/invoices/${invoice.id}/send`, {});
+  const payment = await post('/api/v1/payments', { invoice_id: invoice.id, amount: 1000, currency: 'USD', method: 'check' });
+  const refund = await post(`/api/v1/payments/${payment.id}/refunds`, { amount: 100 });
+  const { job } = await enqueue(api.db, { tenantId: tenant.tenantId, type: 'fixture.unknown', payload: {} });
+  await api.db.query("UPDATE jobs SET state = 'dead', finished_at = now() WHERE id = $1", [job.id]);
+  return {
+    tenantId: tenant.tenantId,
+    apiKeyId: apiKey.id,
+    contactId: contact.id,
+    serviceId: service.id,
+    opportunityId: opportunity.id,
+    ticketId: ticket.id,
+    orderId: order.id,
+    invoicedBillableId: invoiced.id,
+    unbilledBillableId: unbilled.id,
+    invoiceId: invoice.id,
+    paymentId: payment.id,
+    refundId: refund.id,
+    deadJobId: job.id,
+  };
+}
