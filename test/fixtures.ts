@@ -27,8 +27,17 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     return response.json();
   };
   const apiKey = await post('/api/v1/api-keys', { name: 'fixture', role: 'viewer' });
-  const contact = await post('/api/v1/contacts', { kind: 'organization', name: 'Fixture Co', email: 'ap@fixture.test' });
-  const service = await post('/api/v1/services', { code: 'CONSULT', name: 'Consulting', unit_price: 15000, currency: 'USD' });
+  const contact = await post('/api/v1/contacts', {
+    kind: 'organization',
+    name: 'Fixture Co',
+    email: 'ap@fixture.test',
+  });
+  const service = await post('/api/v1/services', {
+    code: 'CONSULT',
+    name: 'Consulting',
+    unit_price: 15000,
+    currency: 'USD',
+  });
   const opportunity = await post('/api/v1/opportunities', { title: 'Website', contact_id: contact.id });
   const ticket = await post('/api/v1/tickets', { title: 'Leaky tap', contact_id: contact.id });
   const order = await post('/api/v1/orders', { title: 'Parts', contact_id: contact.id });
@@ -46,7 +55,12 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
   });
   const invoice = await post('/api/v1/invoices/from-billables', { billable_ids: [invoiced.id] });
   await post(`/api/v1/invoices/${invoice.id}/send`, {});
-  const payment = await post('/api/v1/payments', { invoice_id: invoice.id, amount: 1000, currency: 'USD', method: 'check' });
+  const payment = await post('/api/v1/payments', {
+    invoice_id: invoice.id,
+    amount: 1000,
+    currency: 'USD',
+    method: 'check',
+  });
   const refund = await post(`/api/v1/payments/${payment.id}/refunds`, { amount: 100 });
   const { job } = await enqueue(api.db, { tenantId: tenant.tenantId, type: 'fixture.unknown', payload: {} });
   await api.db.query("UPDATE jobs SET state = 'dead', finished_at = now() WHERE id = $1", [job.id]);

@@ -43,7 +43,14 @@ const walk: Record<string, Expectation> = {
   'GET /api/v1/billables': { kind: 'list' },
   'POST /api/v1/billables': {
     kind: 'refused_reference',
-    body: (a) => ({ parent_type: 'opportunity', parent_id: a.opportunityId, description: 'x', quantity: '1', unit_price: 100, currency: 'USD' }),
+    body: (a) => ({
+      parent_type: 'opportunity',
+      parent_id: a.opportunityId,
+      description: 'x',
+      quantity: '1',
+      unit_price: 100,
+      currency: 'USD',
+    }),
   },
   'GET /api/v1/billables/{id}': { kind: 'not_found' },
   'PATCH /api/v1/billables/{id}': { kind: 'not_found', body: () => ({ description: 'Taken over' }) },
@@ -55,7 +62,11 @@ const walk: Record<string, Expectation> = {
   'GET /api/v1/invoices': { kind: 'list' },
   'POST /api/v1/invoices': {
     kind: 'refused_reference',
-    body: (a) => ({ contact_id: a.contactId, currency: 'USD', lines: [{ description: 'x', quantity: '1', unit_price: 100 }] }),
+    body: (a) => ({
+      contact_id: a.contactId,
+      currency: 'USD',
+      lines: [{ description: 'x', quantity: '1', unit_price: 100 }],
+    }),
   },
   'GET /api/v1/invoices/{id}': { kind: 'not_found' },
   'PATCH /api/v1/invoices/{id}': { kind: 'not_found', body: () => ({ memo: 'Taken over' }) },
@@ -84,7 +95,10 @@ const walk: Record<string, Expectation> = {
 function parentWalk(plural: string): Record<string, Expectation> {
   return {
     [`GET /api/v1/${plural}`]: { kind: 'list' },
-    [`POST /api/v1/${plural}`]: { kind: 'refused_reference', body: (a) => ({ title: 'x', contact_id: a.contactId }) },
+    [`POST /api/v1/${plural}`]: {
+      kind: 'refused_reference',
+      body: (a) => ({ title: 'x', contact_id: a.contactId }),
+    },
     [`GET /api/v1/${plural}/{id}`]: { kind: 'not_found' },
     [`PATCH /api/v1/${plural}/{id}`]: { kind: 'not_found', body: () => ({ title: 'Taken over' }) },
     [`GET /api/v1/${plural}/{id}/billables`]: { kind: 'not_found' },
@@ -131,7 +145,9 @@ describe.each(backends)('tenant isolation walk on $name', (backend) => {
 
   it("never lets tenant B read or change tenant A's data", async () => {
     const before = await snapshot(api, a.tenantId);
-    const allIdsOfA = Object.values(a).filter((value): value is string => typeof value === 'string' && value !== a.tenantId);
+    const allIdsOfA = Object.values(a).filter(
+      (value): value is string => typeof value === 'string' && value !== a.tenantId,
+    );
     const failures: string[] = [];
     for (const operation of listOperations(api)) {
       const expectation = walk[operation];
@@ -139,7 +155,11 @@ describe.each(backends)('tenant isolation walk on $name', (backend) => {
       const [method = 'GET', path = ''] = operation.split(' ');
       const url = path.replace('{id}', path.includes('{id}') ? idFor(path, a) : '');
       const body = 'body' in expectation && expectation.body ? expectation.body(a) : undefined;
-      const response = await b.request(method, url, body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}));
+      const response = await b.request(
+        method,
+        url,
+        body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}),
+      );
       const leaked = allIdsOfA.find((id) => response.body.includes(id));
       if (expectation.kind === 'not_found' && response.statusCode !== 404) {
         failures.push(`${operation} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
