@@ -44,8 +44,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       `No route for ${request.method} ${request.url.split('?')[0]}`,
     );
   });
+  // While draining, answers in flight tell the client to close the connection: a keep-alive socket
+  // that goes idle after close() began would otherwise hold the shutdown open until it times out.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (draining) reply.header('connection', 'close');
   });
 
   await app.register(fastifyCookie);
