@@ -99,13 +99,18 @@ export async function revokeApiKey(db: Queryable, tenantId: string, id: string):
   return row ? apiKeyFromRow(row) : undefined;
 }
 
+/** last_used_at is kept to the minute: writing it on every request would make every read a write. */
+const LAST_USED_RESOLUTION_SECONDS = 60;
+
 export async function principalForApiKey(db: Queryable, secret: string): Promise<Principal | undefined> {
   const [row] = await db.query(
-    `UPDATE api_keys SET last_used_at = now()
-     WHERE secret_hash = $1 AND revoked_at IS NULL RETURNING id, tenant_id, role`,
-    [sha256(secret)],
+    `SELECT id, tenant_id, role,
+       (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $2)) AS stale
+     FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`,
+    [sha256(secret), LAST_USED_RESOLUTION_SECONDS],
   );
   if (!row) return undefined;
+  if (row.stale === true) await db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [row.id]);
   return { tenantId: String(row.tenant_id), role: row.role as Role, actor: `api_key:${String(row.id)}` };
 }
 

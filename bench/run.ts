@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type Db, openPglite, openPostgres, quoteIdent } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { benchApi } from './api.js';
+import { benchInvoiceMath } from './invoice-math.js';
+import type { Figure } from './measure.js';
+import { benchQueue } from './queue.js';
+
+/**
+ * `npm run bench`: invoice math, the job queue and the HTTP API on embedded PGlite, and on a
+ * PostgreSQL server too when BENCH_DATABASE_URL is set (each run in a throwaway schema).
+ * Prints a Markdown table for BENCHMARKS.md.
+ */
+async function main(): Promise<void> {
+  const figures: Figure[] = [...(await benchInvoiceMath())];
+
+  const pglite = openPglite();
+  await migrate(pglite);
+  figures.push(...(await benchQueue('PGlite', pglite, { jobs: 2_000, workers: 1, concurrency: 16 })));
+  figures.push(...(await benchApi('PGlite', pglite, { invoices: 200, concurrency: 4 })));
+  await pglite.close();
+
+  const url = process.env.BENCH_DATABASE_URL;
+  if (url) {
+    const schema = `lb_bench_${randomBytes(4).toString('hex')}`;
+    await admin(url, `CREATE SCHEMA ${quoteIdent(schema)}`);
+    const connect = (): Db => openPostgres({ connectionString: url, schema, max: 10 });
+    const db = connect();
+    try {
+      await migrate(db);
+      figures.push(
+        ...(await benchQueue('PostgreSQL', db, { jobs: 10_000, workers: 4, concurrency: 16, connect })),
+      );
+      figures.push(...(await benchApi('PostgreSQL', db, { invoices: 400, concurrency: 8 })));
+    } finally {
+      await db.close();
+      await admin(url, `DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+    }
+  }
+
+  const rows = figures.map((f) => `| ${f.name} | ${f.value} | ${f.detail} |`);
+  process.stdout.write(
+    ['| benchmark | result | what was measured |', '|---|---|---|', ...rows, ''].join('\n'),
+  );
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+await main();
