@@ -33,8 +33,7 @@ import { InvoiceMathError, MoneyError } from './errors.js';
 export { InvoiceMathError } from './errors.js';
 
 export type Discount =
-  | { readonly kind: 'percent'; readonly rate: string }
-  | { readonly kind: 'amount'; readonly amount: number }; // minor units, applies to the whole line
+  { readonly kind: 'percent'; readonly rate: string } | { readonly kind: 'amount'; readonly amount: number }; // minor units, applies to the whole line
 
 export interface LineInput {
   readonly quantity: string; // decimal string, e.g. "1.5"

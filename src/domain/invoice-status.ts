@@ -4,13 +4,7 @@ import { defineStateMachine, PREVIOUS, type TransitionTable } from './state-mach
 export { IllegalTransitionError } from './errors.js';
 
 export type InvoiceStatus =
-  | 'draft'
-  | 'open'
-  | 'partially_paid'
-  | 'paid'
-  | 'void'
-  | 'uncollectible'
-  | 'archived';
+  'draft' | 'open' | 'partially_paid' | 'paid' | 'void' | 'uncollectible' | 'archived';
 
 export type InvoiceAction =
   | 'send'

@@ -89,7 +89,9 @@ describe.each(backends)('services API on $name', (backend) => {
     const unchanged = await tenant.request('GET', `/api/v1/services/${other.json().id}`);
     expect(unchanged.json().code).toBe('DUP-2');
 
-    const elsewhere = await (await api.tenant()).request('POST', '/api/v1/services', {
+    const elsewhere = await (
+      await api.tenant()
+    ).request('POST', '/api/v1/services', {
       code: 'DUP-1',
       name: 'Another tenant',
       unit_price: 100,

@@ -5,12 +5,7 @@ import { listPage, type Page } from '../list.js';
 import { required } from './contacts.js';
 
 export type PaymentPurpose =
-  | 'invoice'
-  | 'order_form'
-  | 'subscription'
-  | 'membership'
-  | 'calendar_booking'
-  | 'other';
+  'invoice' | 'order_form' | 'subscription' | 'membership' | 'calendar_booking' | 'other';
 
 export interface Payment {
   readonly id: string;
