@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import qs from 'qs';
+import { type ApiRouter, createApiRouter } from './kernel/router.js';
+import { EmulatorState } from './kernel/state.js';
+import { TrafficControl } from './kernel/traffic.js';
+import { registerAdmin } from './admin.js';
+import { billingResources } from './resources/billing/index.js';
+import { coreResources } from './resources/core/index.js';
+
+export interface StripeEmulatorOptions {
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** The platform's secret key; clients authenticate with it. */
+  readonly secretKey?: string;
+  /** The platform's Connect client id (`ca_…`) for the OAuth pages. */
+  readonly clientId?: string;
+  /** Requests per second per account before 429 (Stripe test mode: 25); 0 disables the limit. */
+  readonly ratePerSecond?: number;
+}
+
+/** Everything a resource module may touch when it registers its routes. */
+export interface EmulatorDeps {
+  readonly app: FastifyInstance;
+  readonly state: EmulatorState;
+  readonly traffic: TrafficControl;
+  readonly options: Required<Pick<StripeEmulatorOptions, 'secretKey' | 'clientId'>>;
+  /** The emulator's own base URL, known once it listens (hosted pages link to it). */
+  baseUrl(): string;
+}
+
+export type ResourceModule = (router: ApiRouter, deps: EmulatorDeps) => void;
+
+export interface StripeEmulator {
+  readonly url: string;
+  readonly state: EmulatorState;
+  readonly traffic: TrafficControl;
+  readonly secretKey: string;
+  readonly clientId: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SECRET_KEY = 'sk_test_ledgerbridge_emulator_platform_key';
+export const DEFAULT_CLIENT_ID = 'ca_ledgerbridgeEmulatorClient';
+
+/**
+ * A stateful stand-in for the Stripe API that the official SDK talks to unchanged
+ * (`new Stripe(key, { host, port, protocol: 'http' })`). In memory; one per process or test.
+ */
+export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
+  const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
+  const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+  const state = new EmulatorState({ secretKey });
+  const traffic = new TrafficControl();
+  traffic.ratePerSecond = options.ratePerSecond ?? 25;
+
+  const app = Fastify({
+    logger: false,
+    querystringParser: (query) => qs.parse(query, { depth: 10, arrayLimit: 1000, parameterLimit: 5000 }),
+    bodyLimit: 2 * 1024 * 1024,
+  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, qs.parse(String(body), { depth: 10, arrayLimit: 1000, parameterLimit: 5000 }));
+    },
+  );
+  // Stripe reads only form-encoded parameters; a JSON body counts as no parameters at all.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, _body, done) =>
+    done(null, {}),
+  );
+
+  let baseUrl = '';
+  const deps: EmulatorDeps = {
+    app,
+    state,
+    traffic,
+    options: { secretKey, clientId },
+    baseUrl: () => baseUrl,
+  };
+  const router = createApiRouter(app, state, traffic);
+  for (const register of [...coreResources, ...billingResources]) register(router, deps);
+  registerAdmin(app, deps);
+
+  baseUrl = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  return { url: baseUrl, state, traffic, secretKey, clientId, close: () => app.close() };
+}
