@@ -34,7 +34,7 @@ describe('Stripe emulator kernel', () => {
 
   it('refuses a bad key with 401 as Stripe does', async () => {
     const error = await sdk('sk_test_wrong_key_123456')
-      .accounts.retrieve()
+      .accounts.retrieveCurrent()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
     expect((error as Stripe.errors.StripeError).statusCode).toBe(401);
