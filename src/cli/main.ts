@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { startStripeEmulator } from '../../emulators/stripe/server.js';
 import { createApiKey, createTenant, createUser, getTenant } from '../access/repository.js';
 import { ROLES, type Role } from '../access/roles.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -79,7 +80,34 @@ export function buildCli(): Command {
         print({ ...key, secret, note: 'Store this key now: it cannot be shown again.' });
       }),
     );
+  const emulator = program
+    .command('emulator')
+    .description('Run an emulator of an external service on its own');
+  emulator
+    .command('stripe')
+    .description('Run the Stripe emulator (API, OAuth pages, hosted invoice pages, webhooks)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', parsePort, 12111)
+    .option('--secret-key <key>', 'the platform secret key clients must send')
+    .action(async (options: { host: string; port: number; secretKey?: string }) => {
+      const running = await startStripeEmulator({
+        host: options.host,
+        port: options.port,
+        ...(options.secretKey ? { secretKey: options.secretKey } : {}),
+      });
+      print({ url: running.url, secret_key: running.secretKey, client_id: running.clientId });
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
   return program;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new InvalidArgumentError('a port is 0-65535');
+  return port;
 }
 
 function roleOption(): Option {
