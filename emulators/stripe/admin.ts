@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorDeps } from './server.js';
+import { runDueBilling } from './resources/billing/tick.js';
+import { registerWebhookAdmin } from './webhooks/admin.js';
 
 /**
  * The emulator's own control panel, outside Stripe's API: move the clock, set the rate limit,
- * inject faults. JSON bodies; no authentication (the emulator listens on loopback).
+ * inject faults, steer webhook delivery. JSON bodies; no authentication (the emulator listens on loopback).
  */
-export function registerAdmin(app: FastifyInstance, { state, traffic }: EmulatorDeps): void {
+export function registerAdmin(
+  app: FastifyInstance,
+  { state, traffic, webhooks, baseUrl }: EmulatorDeps,
+): void {
   app.register(async (admin) => {
     admin.removeContentTypeParser('application/json');
     admin.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -21,6 +26,8 @@ export function registerAdmin(app: FastifyInstance, { state, traffic }: Emulator
       const body = z.object({ seconds: z.number().int().min(0) }).safeParse(request.body);
       if (!body.success) return reply.status(400).send({ error: body.error.issues });
       state.clock.advance(body.data.seconds);
+      // Time passing is what renews subscriptions, settles funds and lands payouts.
+      runDueBilling(state, baseUrl());
       return { now: state.clock.now() };
     });
 
@@ -57,5 +64,7 @@ export function registerAdmin(app: FastifyInstance, { state, traffic }: Emulator
       traffic.clearFaults();
       return { ok: true };
     });
+
+    registerWebhookAdmin(admin, webhooks);
   });
 }

@@ -54,7 +54,9 @@ describe('Stripe emulator kernel', () => {
   it('rate limits per account with 429 rate_limit_error', async () => {
     emulator.traffic.ratePerSecond = 3;
     try {
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => stripe.accounts.retrieveCurrent()));
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () => stripe.accounts.retrieveCurrent()),
+      );
       const limited = results.filter((r) => r.status === 'rejected');
       expect(limited.length).toBeGreaterThan(0);
       const reason = (limited[0] as PromiseRejectedResult).reason as Stripe.errors.StripeError;

@@ -4,8 +4,10 @@ import { type ApiRouter, createApiRouter } from './kernel/router.js';
 import { EmulatorState } from './kernel/state.js';
 import { TrafficControl } from './kernel/traffic.js';
 import { registerAdmin } from './admin.js';
+import { registerBillingAdmin } from './resources/billing/tick.js';
 import { billingResources } from './resources/billing/index.js';
 import { coreResources } from './resources/core/index.js';
+import { type RetryPolicy, WebhookDelivery } from './webhooks/delivery.js';
 
 export interface StripeEmulatorOptions {
   readonly host?: string;
@@ -17,6 +19,10 @@ export interface StripeEmulatorOptions {
   readonly clientId?: string;
   /** Requests per second per account before 429 (Stripe test mode: 25); 0 disables the limit. */
   readonly ratePerSecond?: number;
+  /** Webhook retry schedule (default: 1 s doubling, 4 attempts, 10 s timeout); tests make it fast. */
+  readonly webhookRetry?: Partial<RetryPolicy>;
+  /** Where the OAuth pages send the user back when the request names no `redirect_uri`. */
+  readonly oauthRedirectUri?: string;
 }
 
 /** Everything a resource module may touch when it registers its routes. */
@@ -24,7 +30,10 @@ export interface EmulatorDeps {
   readonly app: FastifyInstance;
   readonly state: EmulatorState;
   readonly traffic: TrafficControl;
-  readonly options: Required<Pick<StripeEmulatorOptions, 'secretKey' | 'clientId'>>;
+  readonly options: Required<Pick<StripeEmulatorOptions, 'secretKey' | 'clientId'>> &
+    Pick<StripeEmulatorOptions, 'oauthRedirectUri'>;
+  /** Webhook delivery: resources never call it, it listens to events; the admin API steers it. */
+  readonly webhooks: WebhookDelivery;
   /** The emulator's own base URL, known once it listens (hosted pages link to it). */
   baseUrl(): string;
 }
@@ -37,6 +46,8 @@ export interface StripeEmulator {
   readonly traffic: TrafficControl;
   readonly secretKey: string;
   readonly clientId: string;
+  /** Delivery switches and `idle()`, for tests that receive webhooks. */
+  readonly webhooks: WebhookDelivery;
   close(): Promise<void>;
 }
 
@@ -53,10 +64,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const state = new EmulatorState({ secretKey });
   const traffic = new TrafficControl();
   traffic.ratePerSecond = options.ratePerSecond ?? 25;
+  const webhooks = new WebhookDelivery(state, options.webhookRetry);
 
   const app = Fastify({
     logger: false,
-    querystringParser: (query) => qs.parse(query, { depth: 10, arrayLimit: 1000, parameterLimit: 5000 }),
+    routerOptions: {
+      querystringParser: (query) => qs.parse(query, { depth: 10, arrayLimit: 1000, parameterLimit: 5000 }),
+    },
     bodyLimit: 2 * 1024 * 1024,
   });
   app.addContentTypeParser(
@@ -77,13 +91,20 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     app,
     state,
     traffic,
-    options: { secretKey, clientId },
+    options: {
+      secretKey,
+      clientId,
+      ...(options.oauthRedirectUri === undefined ? {} : { oauthRedirectUri: options.oauthRedirectUri }),
+    },
+    webhooks,
     baseUrl: () => baseUrl,
   };
   const router = createApiRouter(app, state, traffic);
   for (const register of [...coreResources, ...billingResources]) register(router, deps);
   registerAdmin(app, deps);
+  registerBillingAdmin(app, deps);
+  app.addHook('onClose', async () => webhooks.close());
 
   baseUrl = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-  return { url: baseUrl, state, traffic, secretKey, clientId, close: () => app.close() };
+  return { url: baseUrl, state, traffic, secretKey, clientId, webhooks, close: () => app.close() };
 }

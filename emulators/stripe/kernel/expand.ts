@@ -37,7 +37,12 @@ function expandAt(
 ): unknown {
   const [head, ...rest] = parts;
   if (head === undefined) return value;
-  if (isRecord(value) && value.object === 'list' && head === 'data' && Array.isArray(value.data)) {
+  if (
+    isRecord(value) &&
+    (value.object === 'list' || value.object === 'search_result') &&
+    head === 'data' &&
+    Array.isArray(value.data)
+  ) {
     return { ...value, data: value.data.map((item) => expandAt(item, rest, fullPath, account)) };
   }
   if (!isRecord(value) || !(head in value)) {

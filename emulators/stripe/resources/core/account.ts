@@ -16,6 +16,17 @@ export const accountResource: ResourceModule = (router, { state }) => {
 };
 
 export function renderAccount(account: AccountState): Stripe.Account {
+  const noRequirements = {
+    alternatives: [],
+    current_deadline: null,
+    currently_due: [],
+    disabled_reason: null,
+    errors: [],
+    eventually_due: [],
+    past_due: [],
+    pending_verification: [],
+  };
+  // `settings` is rendered null: its many sub-objects describe dashboard features nothing here uses.
   return {
     id: account.id,
     object: 'account',
@@ -25,6 +36,8 @@ export function renderAccount(account: AccountState): Stripe.Account {
       mcc: null,
       minority_owned_business_designation: null,
       name: account.displayName,
+      product_description: null,
+      specified_commercial_transactions_act_url: null,
       support_address: null,
       support_email: null,
       support_phone: null,
@@ -34,13 +47,24 @@ export function renderAccount(account: AccountState): Stripe.Account {
     business_type: 'company',
     capabilities: { card_payments: 'active', transfers: 'active' },
     charges_enabled: true,
+    controller: { type: 'account' },
     country: 'US',
     created: account.created,
     default_currency: 'usd',
     details_submitted: true,
     email: null,
+    external_accounts: {
+      object: 'list',
+      data: [],
+      has_more: false,
+      url: `/v1/accounts/${account.id}/external_accounts`,
+    },
+    future_requirements: noRequirements,
+    metadata: {},
     payouts_enabled: true,
+    requirements: noRequirements,
     settings: null,
+    tos_acceptance: { date: account.created, ip: null, user_agent: null },
     type: 'standard',
-  } as Stripe.Account;
+  };
 }
