@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApiKey, createTenant } from '../src/access/repository.js';
 import type { Role } from '../src/access/roles.js';
 import { buildApp } from '../src/http/app.js';
-import { createLogger } from '../src/logger.js';
+import {
+  type StripeIntegration,
+  type StripeSettings,
+  unconfiguredStripeIntegration,
+} from '../src/integrations/stripe/settings.js';
+import { createLogger, type Logger } from '../src/logger.js';
+import { SecretBox } from '../src/security/secret-box.js';
 import type { Db } from '../src/store/db.js';
 import type { TestBackend, TestDatabase } from './databases.js';
 
@@ -11,6 +18,8 @@ export interface TestApi {
   readonly app: FastifyInstance;
   readonly db: Db;
   readonly database: TestDatabase;
+  /** The Stripe settings and SecretBox the app was built with (a fresh random encryption key). */
+  readonly stripe: StripeIntegration;
   /** A new tenant and an API key of the given role (owner by default). */
   tenant(role?: Role): Promise<TestTenant>;
   close(): Promise<void>;
@@ -24,14 +33,30 @@ export interface TestTenant {
   request(method: string, url: string, body?: unknown): Promise<LightMyRequestResponse>;
 }
 
-export async function startTestApi(backend: TestBackend): Promise<TestApi> {
+export interface TestApiOptions {
+  /** Overrides of the unconfigured defaults (real Stripe URLs, nothing configured). */
+  readonly stripe?: Partial<StripeSettings>;
+  readonly logger?: Logger;
+  /** The webhook verifier's clock. */
+  readonly now?: () => number;
+  /** By default a SecretBox with a fresh random key. */
+  readonly secrets?: SecretBox;
+}
+
+export async function startTestApi(backend: TestBackend, options: TestApiOptions = {}): Promise<TestApi> {
   const database = await backend.create();
   const { db } = database;
+  const stripe: StripeIntegration = {
+    settings: { ...unconfiguredStripeIntegration().settings, ...options.stripe },
+    secrets: options.secrets ?? new SecretBox([randomBytes(32)]),
+    now: options.now ?? Date.now,
+  };
   const app = await buildApp({
     db,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     cookieSecure: false,
     sessionTtlHours: 1,
+    stripe,
   });
   await app.ready();
   const call = (key: string) => (method: string, url: string, body?: unknown) =>
@@ -45,6 +70,7 @@ export async function startTestApi(backend: TestBackend): Promise<TestApi> {
     app,
     db,
     database,
+    stripe,
     async tenant(role: Role = 'owner') {
       const tenant = await createTenant(db, `Tenant ${Math.random().toString(36).slice(2, 8)}`);
       const keyFor = async (keyRole: Role) =>

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { enqueue } from '../src/jobs/queue.js';
+import { credentialContext, insertConnection } from '../src/store/repositories/integration-connections.js';
 import type { TestApi, TestTenant } from './api.js';
 
 /** One of everything a tenant can own, made through the API, with the ids. */
@@ -17,6 +19,8 @@ export interface TenantFixture {
   readonly paymentId: string;
   readonly refundId: string;
   readonly deadJobId: string;
+  readonly stripeConnectionId: string;
+  readonly stripeAccountId: string;
 }
 
 export async function createTenantFixture(api: TestApi, existing?: TestTenant): Promise<TenantFixture> {
@@ -64,6 +68,20 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
   const refund = await post(`/api/v1/payments/${payment.id}/refunds`, { amount: 100 });
   const { job } = await enqueue(api.db, { tenantId: tenant.tenantId, type: 'fixture.unknown', payload: {} });
   await api.db.query("UPDATE jobs SET state = 'dead', finished_at = now() WHERE id = $1", [job.id]);
+  // Stored directly: connecting through the API would call Stripe.
+  const stripeAccountId = `acct_${randomBytes(8).toString('hex')}`;
+  const connection = await insertConnection(api.db, {
+    tenantId: tenant.tenantId,
+    provider: 'stripe',
+    method: 'api_key',
+    externalAccountId: stripeAccountId,
+    connectedBy: 'user:usr_fixture',
+    sealCredentials: (row) =>
+      api.stripe.secrets.encrypt(
+        JSON.stringify({ kind: 'api_key', secret_key: 'sk_test_fixture' }),
+        credentialContext(row, 'credentials'),
+      ),
+  });
   return {
     tenantId: tenant.tenantId,
     apiKeyId: apiKey.id,
@@ -78,5 +96,7 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     paymentId: payment.id,
     refundId: refund.id,
     deadJobId: job.id,
+    stripeConnectionId: connection.id,
+    stripeAccountId,
   };
 }

@@ -90,6 +90,25 @@ const walk: Record<string, Expectation> = {
   'GET /api/v1/jobs/{id}': { kind: 'not_found' },
   'POST /api/v1/jobs/{id}/retry': { kind: 'not_found' },
   'POST /api/v1/jobs/{id}/cancel': { kind: 'not_found' },
+  'GET /api/v1/integrations/stripe': { kind: 'list' },
+  'POST /api/v1/integrations/stripe/api-key': {
+    kind: 'own_tenant_only',
+    why: 'connects the caller’s tenant (and calls Stripe)',
+  },
+  'POST /api/v1/integrations/stripe/oauth/start': {
+    kind: 'own_tenant_only',
+    why: 'a state bound to the caller’s tenant',
+  },
+  'GET /api/v1/integrations/stripe/oauth/callback': {
+    kind: 'own_tenant_only',
+    why: 'accepts only a state the caller started (src/integrations/stripe/oauth.test.ts)',
+  },
+  'POST /api/v1/integrations/stripe/verify': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
+  'DELETE /api/v1/integrations/stripe': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
+  'POST /webhooks/stripe': {
+    kind: 'own_tenant_only',
+    why: 'signed by Stripe; routed by account (src/integrations/stripe/webhook-ingest.test.ts)',
+  },
 };
 
 function parentWalk(plural: string): Record<string, Expectation> {
@@ -231,6 +250,7 @@ const TENANT_TABLES = [
   'refunds',
   'invoice_events',
   'jobs',
+  'integration_connections',
 ];
 
 async function snapshot(api: TestApi, tenantId: string): Promise<Record<string, unknown[]>> {

@@ -10,6 +10,8 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { type StripeIntegration, unconfiguredStripeIntegration } from '../integrations/stripe/settings.js';
+import { stripeWebhookRoutes } from '../integrations/stripe/webhook-route.js';
 import type { Logger } from '../logger.js';
 import type { Db } from '../store/db.js';
 import { registerAuthentication, registerAuthorization } from './auth.js';
@@ -23,6 +25,8 @@ export interface AppOptions {
   readonly logger: Logger;
   readonly cookieSecure: boolean;
   readonly sessionTtlHours: number;
+  /** Stripe settings and the credential SecretBox; without it nothing can be connected. */
+  readonly stripe?: StripeIntegration;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -86,11 +90,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerAuthentication(app, options.db);
   registerAuthorization(app);
   await app.register(healthRoutes, { db: options.db });
+  const stripe = options.stripe ?? unconfiguredStripeIntegration();
+  await app.register(stripeWebhookRoutes, { db: options.db, stripe });
   await app.register(apiRoutes, {
     prefix: '/api/v1',
     db: options.db,
     cookieSecure: options.cookieSecure,
     sessionTtlHours: options.sessionTtlHours,
+    stripe,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

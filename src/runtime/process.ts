@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
+import { stripeJobHandlers } from '../integrations/stripe/jobs.js';
+import { createStripeIntegration } from '../integrations/stripe/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import { Worker } from '../jobs/worker.js';
 import type { Logger } from '../logger.js';
+import { loadSecretBox } from '../security/secret-box.js';
 import { openDatabase } from './database.js';
 import { ensureFirstRunAccount, firstRunBanner } from './first-run.js';
 import { cleanUpExpiredAccessData, MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
@@ -30,6 +33,8 @@ export async function runProcess(
   logger: Logger,
   roles: ProcessRoles,
 ): Promise<RunningProcess> {
+  // Before the database: a bad key file stops the process with nothing opened yet.
+  const stripe = createStripeIntegration(config, loadSecretBox(config));
   const database = await openDatabase(config);
   const { db } = database;
   logger.info({ database: database.location, kind: db.kind }, 'database ready');
@@ -42,6 +47,7 @@ export async function runProcess(
       logger,
       cookieSecure: config.cookieSecure,
       sessionTtlHours: config.sessionTtlHours,
+      stripe,
     });
     url = await app.listen({ host: config.host, port: config.port });
     // The embedded install is a sandbox: make it usable without any setup step.
@@ -60,6 +66,7 @@ export async function runProcess(
       concurrency: config.workerConcurrency,
       handlers: {
         [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
+        ...stripeJobHandlers({ db }),
       },
     });
     worker.start();

@@ -23,7 +23,11 @@ export type IdPrefix =
   | 'pay'
   | 'ref'
   | 'evt'
-  | 'job';
+  | 'job'
+  /** an integration connection */
+  | 'itg'
+  /** a received webhook delivery */
+  | 'whk';
 
 let lastTime = 0;
 let lastRandom: Uint8Array = new Uint8Array(10);

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { StripeIntegration } from '../../integrations/stripe/settings.js';
 import type { Db } from '../../store/db.js';
 import { accessRoutes } from './access.js';
 import { billableRoutes } from './billables.js';
 import { contactRoutes } from './contacts.js';
+import { stripeIntegrationRoutes } from './integrations-stripe.js';
 import { invoiceRoutes } from './invoices.js';
 import { jobRoutes } from './jobs.js';
 import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
@@ -15,8 +17,12 @@ export interface ApiOptions {
   readonly sessionTtlHours: number;
 }
 
+export interface ApiRoutesOptions extends ApiOptions {
+  readonly stripe: StripeIntegration;
+}
+
 /** Everything under /api/v1. */
-export const apiRoutes: FastifyPluginAsyncZod<ApiOptions> = async (app, options) => {
+export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, options) => {
   // Pass only our own options on: forwarding `options` whole would forward `prefix` and nest it twice.
   const { db, cookieSecure, sessionTtlHours } = options;
   await app.register(accessRoutes, { db, cookieSecure, sessionTtlHours });
@@ -29,4 +35,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiOptions> = async (app, options)
   await app.register(invoiceRoutes, { db: options.db });
   await app.register(paymentRoutes, { db: options.db });
   await app.register(jobRoutes, { db: options.db });
+  await app.register(stripeIntegrationRoutes, { db: options.db, stripe: options.stripe });
 };

@@ -2,5 +2,6 @@ import type { Migration } from '../migrate.js';
 import { tenantsAndAccess } from './0001_tenants_access.js';
 import { billing } from './0002_billing.js';
 import { jobs } from './0003_jobs.js';
+import { integrations } from './0004_integrations.js';
 
-export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs];
+export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs, integrations];

@@ -1,0 +1,195 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  completeOAuth,
+  connectWithApiKey,
+  disconnect,
+  SECRET_KEY_PATTERN,
+  startOAuth,
+  verifyConnection,
+} from '../../integrations/stripe/connection.js';
+import type { StripeIntegration } from '../../integrations/stripe/settings.js';
+import type { Db } from '../../store/db.js';
+import { type Connection, getCurrentConnection } from '../../store/repositories/integration-connections.js';
+import { requirePrincipal } from '../auth.js';
+import { errorBody, isoOrNull, isoTimestamp } from '../schemas/common.js';
+
+/**
+ * A tenant's Stripe connection. The answer never carries a credential or webhook secret, not even
+ * encrypted: only what the connection is and how it is doing.
+ */
+export const stripeConnectionSchema = z
+  .object({
+    object: z.literal('stripe_connection'),
+    connected: z.boolean().describe('true while the connection is in use (connected or needs_reauth)'),
+    id: z.string().nullable(),
+    status: z.enum(['connected', 'needs_reauth', 'disconnected']).nullable(),
+    method: z.enum(['oauth', 'api_key']).nullable(),
+    account_id: z.string().nullable().describe('The Stripe account (acct_…)'),
+    connected_by: z.string().nullable(),
+    connected_at: isoTimestamp.nullable(),
+    disconnected_at: isoTimestamp.nullable(),
+    last_verified_at: isoTimestamp.nullable(),
+    last_error: z.string().nullable(),
+    webhook_endpoint_registered: z.boolean(),
+    oauth_available: z.boolean().describe('Stripe Connect OAuth is configured on this server'),
+  })
+  .meta({ id: 'StripeConnection' });
+
+function connectionJson(connection: Connection | undefined, stripe: StripeIntegration) {
+  const live = connection !== undefined && connection.status !== 'disconnected';
+  return {
+    object: 'stripe_connection' as const,
+    connected: live,
+    id: connection?.id ?? null,
+    status: connection?.status ?? null,
+    method: connection?.method ?? null,
+    account_id: connection?.externalAccountId ?? null,
+    connected_by: connection?.connectedBy ?? null,
+    connected_at: isoOrNull(connection?.connectedAt),
+    disconnected_at: isoOrNull(connection?.disconnectedAt),
+    last_verified_at: isoOrNull(connection?.lastVerifiedAt),
+    last_error: connection?.lastError ?? null,
+    webhook_endpoint_registered: live && connection.webhookEndpointId !== null,
+    oauth_available: Boolean(stripe.settings.clientId && stripe.settings.platformSecretKey),
+  };
+}
+
+const errors = {
+  400: errorBody,
+  401: errorBody,
+  403: errorBody,
+  404: errorBody,
+  409: errorBody,
+  503: errorBody,
+};
+const tags = ['integrations'];
+const manage = { permission: 'manage_integrations' as const };
+
+export interface StripeRouteOptions {
+  readonly db: Db;
+  readonly stripe: StripeIntegration;
+}
+
+export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> = async (
+  app,
+  { db, stripe },
+) => {
+  const ctx = { db, stripe };
+
+  app.get(
+    '/integrations/stripe',
+    {
+      schema: {
+        tags,
+        summary: 'Stripe connection status',
+        response: { 200: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { tenantId } = requirePrincipal(request, 'read');
+      return connectionJson(await getCurrentConnection(db, tenantId, 'stripe'), stripe);
+    },
+  );
+
+  app.post(
+    '/integrations/stripe/api-key',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Connect one Stripe account with a secret (sk_) or restricted (rk_) key',
+        body: z
+          .object({
+            secret_key: z
+              .string()
+              .regex(SECRET_KEY_PATTERN, 'must be a Stripe secret (sk_…) or restricted (rk_…) key'),
+          })
+          .strict(),
+        response: { 201: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      const connection = await connectWithApiKey(ctx, principal, request.body.secret_key);
+      return reply.status(201).send(connectionJson(connection, stripe));
+    },
+  );
+
+  app.post(
+    '/integrations/stripe/oauth/start',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Start Stripe Connect OAuth: open authorize_url in the browser',
+        response: {
+          200: z.object({ authorize_url: z.string(), expires_at: isoTimestamp }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      const { authorizeUrl, expiresAt } = await startOAuth(ctx, principal);
+      return { authorize_url: authorizeUrl, expires_at: expiresAt.toISOString() };
+    },
+  );
+
+  app.get(
+    '/integrations/stripe/oauth/callback',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Where Stripe sends the browser back: exchanges the code and stores the connection',
+        // Not strict: Stripe adds parameters of its own (scope) to the redirect.
+        querystring: z.object({
+          state: z.string().min(1).max(200),
+          code: z.string().min(1).max(500).optional(),
+          error: z.string().max(200).optional(),
+          error_description: z.string().max(1000).optional(),
+        }),
+        response: { 201: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      const { state, code, error, error_description: errorDescription } = request.query;
+      const connection = await completeOAuth(ctx, principal, { state, code, error, errorDescription });
+      return reply.status(201).send(connectionJson(connection, stripe));
+    },
+  );
+
+  app.post(
+    '/integrations/stripe/verify',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Check the stored credentials against Stripe now',
+        response: { 200: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      return connectionJson(await verifyConnection(ctx, principal), stripe);
+    },
+  );
+
+  app.delete(
+    '/integrations/stripe',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Disconnect Stripe: deauthorize, wipe credentials, keep the history',
+        response: { 200: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      return connectionJson(await disconnect(ctx, principal), stripe);
+    },
+  );
+};
