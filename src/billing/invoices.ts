@@ -7,6 +7,7 @@ import {
   transitionInvoice,
 } from '../domain/index.js';
 import { AppError, invalidField, notFound } from '../http/errors.js';
+import { enqueueInvoicePush } from '../integrations/stripe/sync/enqueue.js';
 import type { Db, Queryable } from '../store/db.js';
 import { getContact } from '../store/repositories/contacts.js';
 import {
@@ -297,6 +298,8 @@ export async function transitionInvoiceStatus(
         ...(released.length > 0 && { released_billable_ids: released }),
       },
     });
+    // With Stripe connected, a sent invoice is pushed there (the job commits with the send, or not at all).
+    if (action === 'send') await enqueueInvoicePush(tx, who.tenantId, id);
     return withLines(tx, updated);
   });
 }

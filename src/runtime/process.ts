@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { stripeJobHandlers } from '../integrations/stripe/jobs.js';
+import { stripeSyncJobHandlers } from '../integrations/stripe/sync/index.js';
 import { createStripeIntegration } from '../integrations/stripe/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import { Worker } from '../jobs/worker.js';
@@ -67,6 +68,7 @@ export async function runProcess(
       handlers: {
         [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
         ...stripeJobHandlers({ db }),
+        ...stripeSyncJobHandlers({ db, stripe }),
       },
     });
     worker.start();

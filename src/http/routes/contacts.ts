@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { enqueueContactSync } from '../../integrations/stripe/sync/enqueue.js';
 import type { Db } from '../../store/db.js';
 import {
   type Contact,
@@ -180,8 +181,8 @@ export const contactRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request) => {
       const { tenantId } = requirePrincipal(request, 'write');
       const b = request.body;
-      const contact = await db.transaction((tx) =>
-        updateContact(tx, tenantId, request.params.id, {
+      const contact = await db.transaction(async (tx) => {
+        const updated = await updateContact(tx, tenantId, request.params.id, {
           ...(b.kind !== undefined && { kind: b.kind }),
           ...(b.name !== undefined && { name: b.name }),
           ...(b.email !== undefined && { email: b.email }),
@@ -189,8 +190,11 @@ export const contactRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           ...(b.billing_address !== undefined && { billingAddress: b.billing_address }),
           ...(b.preferred_currency !== undefined && { preferredCurrency: b.preferred_currency }),
           ...(b.archived !== undefined && { archived: b.archived }),
-        }),
-      );
+        });
+        // A contact linked to a Stripe customer keeps it up to date.
+        if (updated) await enqueueContactSync(tx, tenantId, updated.id);
+        return updated;
+      });
       if (!contact) throw notFound('contact', request.params.id);
       return contactJson(contact);
     },

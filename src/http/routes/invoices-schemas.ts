@@ -146,6 +146,16 @@ export const invoiceSchema = z
     sent_at: isoTimestamp.nullable(),
     paid_at: isoTimestamp.nullable(),
     voided_at: isoTimestamp.nullable(),
+    payment_link_url: z
+      .string()
+      .nullable()
+      .describe('The Stripe hosted invoice page where the customer pays, once the invoice is in Stripe'),
+    stripe_sync: z
+      .object({
+        status: z.enum(['pending', 'synced', 'failed']).nullable(),
+        error: z.string().nullable(),
+      })
+      .describe('Where the push to Stripe stands (status null: never pushed), and why it failed'),
     lines: z.array(lineSchema),
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
@@ -192,6 +202,8 @@ export function invoiceJson(invoice: InvoiceWithLines): z.infer<typeof invoiceSc
     sent_at: isoOrNull(invoice.sentAt),
     paid_at: isoOrNull(invoice.paidAt),
     voided_at: isoOrNull(invoice.voidedAt),
+    payment_link_url: invoice.paymentLinkUrl,
+    stripe_sync: { status: invoice.stripeSyncStatus, error: invoice.stripeSyncError },
     lines: invoice.lines.map(lineJson),
     created_at: iso(invoice.createdAt),
     updated_at: iso(invoice.updatedAt),

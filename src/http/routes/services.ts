@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { enqueueServiceSync } from '../../integrations/stripe/sync/enqueue.js';
 import type { Db } from '../../store/db.js';
 import {
   getService,
@@ -112,7 +113,9 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
       if (next.code !== current.code && (await serviceCodeTaken(tx, tenantId, next.code, id))) {
         throw codeTaken(next.code);
       }
-      return updateService(tx, next);
+      const updated = await updateService(tx, next);
+      await enqueueServiceSync(tx, tenantId, id);
+      return updated;
     });
 
   app.post(
@@ -128,8 +131,8 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request, 'write');
       const b = request.body;
-      const service = await db.transaction((tx) =>
-        insertService(tx, tenantId, {
+      const service = await db.transaction(async (tx) => {
+        const created = await insertService(tx, tenantId, {
           code: b.code,
           name: b.name,
           description: b.description,
@@ -138,8 +141,10 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           taxRate: b.tax_rate,
           taxInclusive: b.tax_inclusive,
           recurringInterval: b.recurring_interval,
-        }),
-      );
+        });
+        if (created) await enqueueServiceSync(tx, tenantId, created.id);
+        return created;
+      });
       if (!service) throw codeTaken(b.code);
       return reply.status(201).send(serviceJson(service));
     },

@@ -3,5 +3,12 @@ import { tenantsAndAccess } from './0001_tenants_access.js';
 import { billing } from './0002_billing.js';
 import { jobs } from './0003_jobs.js';
 import { integrations } from './0004_integrations.js';
+import { stripeSync } from './0005_stripe_sync.js';
 
-export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs, integrations];
+export const migrations: readonly Migration[] = [
+  tenantsAndAccess,
+  billing,
+  jobs,
+  integrations,
+  stripeSync,
+];

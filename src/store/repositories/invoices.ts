@@ -28,6 +28,10 @@ export interface Invoice {
   readonly sentAt: Date | null;
   readonly paidAt: Date | null;
   readonly voidedAt: Date | null;
+  /** The Stripe hosted invoice page, once pushed (src/integrations/stripe/sync). */
+  readonly paymentLinkUrl: string | null;
+  readonly stripeSyncStatus: 'pending' | 'synced' | 'failed' | null;
+  readonly stripeSyncError: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -75,6 +79,9 @@ export function invoiceFromRow(row: Row): Invoice {
     sentAt: (row.sent_at as Date | null) ?? null,
     paidAt: (row.paid_at as Date | null) ?? null,
     voidedAt: (row.voided_at as Date | null) ?? null,
+    paymentLinkUrl: (row.payment_link_url as string | null) ?? null,
+    stripeSyncStatus: (row.stripe_sync_status as Invoice['stripeSyncStatus']) ?? null,
+    stripeSyncError: (row.stripe_sync_error as string | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };
