@@ -5,10 +5,4 @@ import { jobs } from './0003_jobs.js';
 import { integrations } from './0004_integrations.js';
 import { stripeSync } from './0005_stripe_sync.js';
 
-export const migrations: readonly Migration[] = [
-  tenantsAndAccess,
-  billing,
-  jobs,
-  integrations,
-  stripeSync,
-];
+export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs, integrations, stripeSync];
