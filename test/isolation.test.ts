@@ -235,30 +235,26 @@ function listOperations(api: TestApi): string[] {
   );
 }
 
-const TENANT_TABLES = [
-  'users',
-  'api_keys',
-  'contacts',
-  'services',
-  'opportunities',
-  'tickets',
-  'orders',
-  'billables',
-  'invoices',
-  'invoice_lines',
-  'payments',
-  'refunds',
-  'invoice_events',
-  'jobs',
-  'integration_connections',
-];
+/** Every table with a tenant_id column, so a table added later is covered without editing this test. */
+async function tenantTables(api: TestApi): Promise<string[]> {
+  const rows = await api.db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.columns
+     WHERE column_name = 'tenant_id' AND table_schema = current_schema() ORDER BY table_name`,
+  );
+  return rows.map((row) => row.table_name);
+}
 
 async function snapshot(api: TestApi, tenantId: string): Promise<Record<string, unknown[]>> {
   const result: Record<string, unknown[]> = {};
-  for (const table of TENANT_TABLES) {
+  for (const table of await tenantTables(api)) {
     // last_used_at moves whenever a key is used; everything else must stay put.
-    const rows = await api.db.query(`SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY id`, [tenantId]);
+    const rows = await api.db.query(`SELECT * FROM ${table} t WHERE tenant_id = $1 ORDER BY t::text`, [
+      tenantId,
+    ]);
     result[table] = rows.map(({ last_used_at: _ignored, ...rest }) => rest);
   }
+  expect(Object.keys(result)).toEqual(
+    expect.arrayContaining(['invoices', 'payments', 'jobs', 'webhook_inbox']),
+  );
   return result;
 }
