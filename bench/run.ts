@@ -6,6 +6,7 @@ import { benchApi } from './api.js';
 import { benchInvoiceMath } from './invoice-math.js';
 import type { Figure } from './measure.js';
 import { benchQueue } from './queue.js';
+import { benchWebhooks } from './webhooks.js';
 
 /**
  * `npm run bench`: invoice math, the job queue and the HTTP API on embedded PGlite, and on a
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   await migrate(pglite);
   figures.push(...(await benchQueue('PGlite', pglite, { jobs: 2_000, workers: 1, concurrency: 16 })));
   figures.push(...(await benchApi('PGlite', pglite, { invoices: 200, concurrency: 4 })));
+  figures.push(...(await benchWebhooks('PGlite', pglite, { events: 1_000, concurrency: 8 })));
   await pglite.close();
 
   const url = process.env.BENCH_DATABASE_URL;
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
         ...(await benchQueue('PostgreSQL', db, { jobs: 10_000, workers: 4, concurrency: 16, connect })),
       );
       figures.push(...(await benchApi('PostgreSQL', db, { invoices: 400, concurrency: 8 })));
+      figures.push(...(await benchWebhooks('PostgreSQL', db, { events: 2_000, concurrency: 16 })));
     } finally {
       await db.close();
       await admin(url, `DROP SCHEMA ${quoteIdent(schema)} CASCADE`);

@@ -36,17 +36,7 @@ const ORDERING_LOCK_NAMESPACE = 7_340_212;
  * ordering guarantee below needs a lock held until commit.
  */
 export async function enqueue(tx: Queryable, input: EnqueueInput): Promise<{ job: Job; created: boolean }> {
-  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (input.type.trim() === '') throw new RangeError('job type must not be empty');
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-  }
-  for (const key of ['dedupeKey', 'orderingKey', 'concurrencyKey'] as const) {
-    if (input[key] === '') throw new RangeError(`${key} must not be empty`);
-  }
-  if (input.runAt && Number.isNaN(input.runAt.getTime())) throw new RangeError('runAt is not a valid date');
-  const payload = JSON.stringify(input.payload ?? null);
-  if (payload === undefined) throw new TypeError('job payload must be JSON-serializable');
+  const { payload, maxAttempts } = checked(input);
 
   if (input.orderingKey !== undefined) {
     // Same-key enqueuers wait for each other's commit, so seq (taken at insert) follows commit
@@ -87,6 +77,69 @@ export async function enqueue(tx: Queryable, input: EnqueueInput): Promise<{ job
   const found = existing[0];
   if (!found) throw new Error(`job with dedupe key ${input.dedupeKey} conflicted but cannot be read`);
   return { job: fromRow(found), created: false };
+}
+
+/**
+ * Adds many jobs in one round trip, inside the caller's transaction (the bulk form of `enqueue`, for
+ * ingest paths that commit many changes at once). Ordering keys are locked in sorted order, so two
+ * bulk enqueuers never deadlock on each other. Jobs whose dedupe key exists already are skipped;
+ * the created jobs are returned.
+ */
+export async function enqueueMany(tx: Queryable, inputs: readonly EnqueueInput[]): Promise<Job[]> {
+  if (inputs.length === 0) return [];
+  const rows = inputs.map((input) => ({ input, ...checked(input) }));
+  const orderingKeys = [
+    ...new Set(inputs.flatMap((input) => (input.orderingKey ? [input.orderingKey] : []))),
+  ].sort();
+  if (orderingKeys.length > 0) {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock($1, hashtext(key)) FROM unnest($2::text[]) AS key ORDER BY key`,
+      [ORDERING_LOCK_NAMESPACE, orderingKeys],
+    );
+  }
+  const params: unknown[] = [];
+  const values = rows.map(({ input, payload, maxAttempts }) => {
+    const base = params.length;
+    params.push(
+      newId('job'),
+      input.tenantId,
+      input.type,
+      payload,
+      maxAttempts,
+      input.runAt ?? null,
+      input.dedupeKey ?? null,
+      input.orderingKey ?? null,
+      input.concurrencyKey ?? null,
+    );
+    const p = (offset: number) => `$${base + offset}`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::jsonb, 'queued', ${p(5)}::int,
+      COALESCE(${p(6)}::timestamptz, statement_timestamp()), ${p(7)}, ${p(8)}, ${p(9)})`;
+  });
+  const inserted = await tx.query<JobRow>(
+    `INSERT INTO jobs (id, tenant_id, type, payload, state, max_attempts, run_at, dedupe_key, ordering_key,
+                       concurrency_key)
+     VALUES ${values.join(', ')}
+     ON CONFLICT ((COALESCE(tenant_id, '')), dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+     RETURNING ${JOB_COLUMNS}`,
+    params,
+  );
+  return inserted.map(fromRow);
+}
+
+/** Refuses input that could never run, and serializes the payload once. */
+function checked(input: EnqueueInput): { payload: string; maxAttempts: number } {
+  const maxAttempts = input.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  if (input.type.trim() === '') throw new RangeError('job type must not be empty');
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  }
+  for (const key of ['dedupeKey', 'orderingKey', 'concurrencyKey'] as const) {
+    if (input[key] === '') throw new RangeError(`${key} must not be empty`);
+  }
+  if (input.runAt && Number.isNaN(input.runAt.getTime())) throw new RangeError('runAt is not a valid date');
+  const payload = JSON.stringify(input.payload ?? null);
+  if (payload === undefined) throw new TypeError('job payload must be JSON-serializable');
+  return { payload, maxAttempts };
 }
 
 export interface QueueLimit {

@@ -3,16 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../http/errors.js';
 import { errorBody } from '../../http/schemas/common.js';
-import { enqueue } from '../../jobs/queue.js';
 import type { Db } from '../../store/db.js';
-import {
-  credentialContext,
-  findLiveConnectionByAccount,
-  listWebhookSecretHolders,
-} from '../../store/repositories/integration-connections.js';
-import { insertInboxEntry } from '../../store/repositories/webhook-inbox.js';
+import { type Connection, credentialContext } from '../../store/repositories/integration-connections.js';
+import { ConnectionLookups } from './connection-lookups.js';
+import { InboxWriter } from './inbox-writer.js';
 import type { StripeIntegration } from './settings.js';
-import { STRIPE_WEBHOOK_JOB, type WebhookJobPayload } from './webhook-processor.js';
 import { verifyStripeSignature } from './webhook-signature.js';
 
 export interface WebhookRouteOptions {
@@ -39,6 +34,8 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
   app,
   { db, stripe },
 ) => {
+  const writer = new InboxWriter(db);
+  const lookups = new ConnectionLookups(db);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -60,29 +57,38 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
 
       // (1) Verify the signature on the raw bytes, against the platform's secrets and the webhook
       //     secrets of the connections that could have sent it. Failure: 400, nothing stored.
-      const holders = await listWebhookSecretHolders(db, 'stripe', claimed?.account);
-      const candidates: { secret: string; tenantId: string | undefined }[] = [
-        ...stripe.settings.webhookSecrets.map((secret) => ({ secret, tenantId: undefined })),
-      ];
-      for (const holder of holders) {
-        if (!holder.webhookSecret) continue;
-        try {
-          const secret = stripe.secrets.decrypt(
-            holder.webhookSecret,
-            credentialContext(holder, 'webhook_secret'),
-          );
-          candidates.push({ secret, tenantId: holder.tenantId });
-        } catch (error) {
-          // A key removed from ENCRYPTION_KEY too early: that connection's events fail, others go on.
-          request.log.warn({ connection: holder.id, err: error }, 'cannot open a stored webhook secret');
+      const verifyAgainst = (holders: readonly Connection[]) => {
+        const candidates: { secret: string; tenantId: string | undefined }[] = [
+          ...stripe.settings.webhookSecrets.map((secret) => ({ secret, tenantId: undefined })),
+        ];
+        for (const holder of holders) {
+          if (!holder.webhookSecret) continue;
+          try {
+            const secret = stripe.secrets.decrypt(
+              holder.webhookSecret,
+              credentialContext(holder, 'webhook_secret'),
+            );
+            candidates.push({ secret, tenantId: holder.tenantId });
+          } catch (error) {
+            // A key removed from ENCRYPTION_KEY too early: that connection's events fail, others go on.
+            request.log.warn({ connection: holder.id, err: error }, 'cannot open a stored webhook secret');
+          }
         }
+        const result = verifyStripeSignature({
+          rawBody,
+          header: Array.isArray(header) ? header.join(',') : header,
+          secrets: candidates.map((candidate) => candidate.secret),
+          nowMs: stripe.now(),
+        });
+        return { result, candidates };
+      };
+      let { result: verified, candidates } = verifyAgainst(await lookups.secretHolders(claimed?.account));
+      // The remembered secrets may predate a connection made a moment ago: look again before refusing.
+      if (!verified.ok && verified.reason === 'no_matching_signature') {
+        ({ result: verified, candidates } = verifyAgainst(
+          await lookups.secretHolders(claimed?.account, { fresh: true }),
+        ));
       }
-      const verified = verifyStripeSignature({
-        rawBody,
-        header: Array.isArray(header) ? header.join(',') : header,
-        secrets: candidates.map((candidate) => candidate.secret),
-        nowMs: stripe.now(),
-      });
       if (!verified.ok) {
         throw new AppError(
           'validation',
@@ -100,40 +106,29 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
       //     would otherwise retry an event nobody here can use for days.
       const matchedTenant = candidates[verified.secretIndex]?.tenantId;
       const tenantId = event.account
-        ? (await findLiveConnectionByAccount(db, 'stripe', event.account))?.tenantId
+        ? (await lookups.connectionByAccount(event.account))?.tenantId
         : matchedTenant;
 
-      // (4) Store once and enqueue in the same transaction. A duplicate delivery conflicts on
-      //     (provider, event_id): nothing is stored or enqueued again.
-      const stored = await db.transaction(async (tx) => {
-        const entry = await insertInboxEntry(tx, {
-          provider: 'stripe',
-          eventId: event.id,
-          account: event.account,
-          tenantId,
-          type: event.type,
-          rawJson: rawBody.toString('utf8'),
-          rawBodySha256: createHash('sha256').update(rawBody).digest('hex'),
-          status: tenantId ? 'pending' : 'ignored',
-          ...(tenantId
-            ? {}
-            : { note: `no business has connected Stripe account ${event.account ?? '(none named)'}` }),
-        });
-        if (entry && tenantId) {
-          const orderingKey = orderingKeyOf(event);
-          await enqueue(tx, {
-            tenantId,
-            type: STRIPE_WEBHOOK_JOB,
-            payload: { inbox_id: entry.id } satisfies WebhookJobPayload,
-            dedupeKey: `stripe-event:${event.id}`,
-            ...(orderingKey ? { orderingKey } : {}),
-          });
-        }
-        return entry;
+      // (4) Store once and enqueue in the same transaction (group-committed with deliveries arriving
+      //     at the same moment). A duplicate delivery conflicts on (provider, event_id): nothing is
+      //     stored or enqueued again.
+      const created = await writer.write({
+        provider: 'stripe',
+        eventId: event.id,
+        account: event.account,
+        tenantId,
+        type: event.type,
+        rawJson: rawBody.toString('utf8'),
+        rawBodySha256: createHash('sha256').update(rawBody).digest('hex'),
+        status: tenantId ? 'pending' : 'ignored',
+        ...(tenantId
+          ? {}
+          : { note: `no business has connected Stripe account ${event.account ?? '(none named)'}` }),
+        orderingKey: orderingKeyOf(event),
       });
 
       // (5) Answer at once; the worker does the rest.
-      return { received: true as const, duplicate: stored === undefined };
+      return { received: true as const, duplicate: !created };
     },
   );
 };
