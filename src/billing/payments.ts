@@ -17,8 +17,19 @@ import {
   type Payment,
   type PaymentPurpose,
 } from '../store/repositories/payments.js';
-import { appendInvoiceEvent } from '../store/repositories/timeline.js';
+import { appendInvoiceEvent, type EventSystem } from '../store/repositories/timeline.js';
 import { type Actor, event, lockInvoice, words } from './invoices.js';
+
+/**
+ * Who is acting, and in which system it happened: an integration reporting a provider's payment
+ * (`system: 'stripe'`) puts that on the timeline; our own API is 'ledgerbridge', the default.
+ */
+export type BillingActor = Actor & { readonly system?: EventSystem };
+
+/** The timeline fields of an event caused by `who` on an invoice. */
+export function actorEvent(who: BillingActor, invoiceId: string) {
+  return { ...event(who, invoiceId), system: who.system ?? ('ledgerbridge' as const) };
+}
 
 export interface PaymentRequest {
   readonly invoiceId: string | null;
@@ -32,6 +43,10 @@ export interface PaymentRequest {
   readonly memo: string | null;
   readonly receivedAt: string | null;
   readonly purpose: PaymentPurpose | null;
+  /** Known from the provider: its fee, and the card that paid. */
+  readonly feeAmount?: number | null;
+  readonly cardBrand?: string | null;
+  readonly cardLast4?: string | null;
 }
 
 /** `created: false` means the same provider payment was already recorded and is returned as it was. */
@@ -47,10 +62,12 @@ export const PG_UNIQUE_VIOLATION = '23505';
  * seen before returns the stored payment instead of recording it twice, which is what makes a
  * duplicate webhook or a retried sync harmless; the same id with a different amount is a conflict.
  */
-export async function recordPayment(db: Db, who: Actor, request: PaymentRequest): Promise<Recorded<Payment>> {
-  if (request.source !== 'manual' && request.externalId === null) {
-    throw invalidField('external_id', `is required for ${request.source} payments`);
-  }
+export async function recordPayment(
+  db: Db,
+  who: BillingActor,
+  request: PaymentRequest,
+): Promise<Recorded<Payment>> {
+  requireExternalId(request);
   const replay = await existingPayment(db, who, request);
   if (replay) return replay;
   try {
@@ -66,6 +83,29 @@ export async function recordPayment(db: Db, who: Actor, request: PaymentRequest)
       if (raced) return raced;
     }
     throw error;
+  }
+}
+
+/**
+ * The same, inside the caller's transaction (an integration applying a provider event together with
+ * marking the event processed). A replay of the same provider payment returns the stored one.
+ */
+export async function recordPaymentInTransaction(
+  tx: Queryable,
+  who: BillingActor,
+  request: PaymentRequest,
+): Promise<Recorded<Payment>> {
+  requireExternalId(request);
+  const replay = await existingPayment(tx, who, request);
+  if (replay) return replay;
+  return request.invoiceId === null
+    ? recordStandalone(tx, who, request)
+    : recordAgainstInvoice(tx, who, request.invoiceId, request);
+}
+
+function requireExternalId(request: PaymentRequest): void {
+  if (request.source !== 'manual' && request.externalId === null) {
+    throw invalidField('external_id', `is required for ${request.source} payments`);
   }
 }
 
@@ -121,7 +161,7 @@ async function recordStandalone(
 
 async function recordAgainstInvoice(
   tx: Queryable,
-  who: Actor,
+  who: BillingActor,
   invoiceId: string,
   request: PaymentRequest,
 ): Promise<Recorded<Payment>> {
@@ -154,10 +194,16 @@ async function recordAgainstInvoice(
     ...(paid && { stamp: 'paid_at' as const }),
   });
   const amount = `${toDecimalString(money(payment.amount, payment.currency))} ${payment.currency}`;
+  const card =
+    payment.cardBrand !== null || payment.cardLast4 !== null
+      ? ` (${[payment.cardBrand, payment.cardLast4 === null ? null : `•••• ${payment.cardLast4}`]
+          .filter((part) => part !== null)
+          .join(' ')})`
+      : '';
   await appendInvoiceEvent(tx, {
-    ...event(who, invoice.id),
+    ...actorEvent(who, invoice.id),
     kind: 'payment.received',
-    message: `Payment received: ${amount} by ${payment.method.replaceAll('_', ' ')}`,
+    message: `Payment received: ${amount} by ${payment.method.replaceAll('_', ' ')}${card}`,
     data: {
       payment_id: payment.id,
       amount: payment.amount,
@@ -167,12 +213,16 @@ async function recordAgainstInvoice(
       from: invoice.status,
       to: outcome.status,
       balance: outcome.balance,
+      ...(payment.externalId !== null && { external_id: payment.externalId }),
+      ...(payment.feeAmount !== null && { fee_amount: payment.feeAmount }),
+      ...(payment.cardBrand !== null && { card_brand: payment.cardBrand }),
+      ...(payment.cardLast4 !== null && { card_last4: payment.cardLast4 }),
     },
   });
   if (paid) {
     const billables = await moveInvoiceBillables(tx, who.tenantId, invoice.id, 'mark_paid');
     await appendInvoiceEvent(tx, {
-      ...event(who, invoice.id),
+      ...actorEvent(who, invoice.id),
       kind: 'invoice.paid',
       message: 'Invoice was paid in full',
       data: {

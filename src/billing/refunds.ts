@@ -10,8 +10,7 @@ import {
   setPaymentRefunded,
 } from '../store/repositories/payments.js';
 import { appendInvoiceEvent } from '../store/repositories/timeline.js';
-import { type Actor, event } from './invoices.js';
-import { PG_UNIQUE_VIOLATION, type Recorded } from './payments.js';
+import { actorEvent, type BillingActor, PG_UNIQUE_VIOLATION, type Recorded } from './payments.js';
 
 export interface RefundRequest {
   readonly amount: number;
@@ -26,13 +25,11 @@ export interface RefundRequest {
  */
 export async function recordRefund(
   db: Db,
-  who: Actor,
+  who: BillingActor,
   paymentId: string,
   request: RefundRequest,
 ): Promise<Recorded<Refund>> {
-  if (request.source !== 'manual' && request.externalId === null) {
-    throw invalidField('external_id', `is required for ${request.source} refunds`);
-  }
+  requireExternalId(request);
   const replay = await existingRefund(db, who, paymentId, request);
   if (replay) return replay;
   try {
@@ -46,9 +43,26 @@ export async function recordRefund(
   }
 }
 
+/** The same, inside the caller's transaction (an integration applying a provider event). */
+export async function recordRefundInTransaction(
+  tx: Queryable,
+  who: BillingActor,
+  paymentId: string,
+  request: RefundRequest,
+): Promise<Recorded<Refund>> {
+  requireExternalId(request);
+  return refundInTransaction(tx, who, paymentId, request);
+}
+
+function requireExternalId(request: RefundRequest): void {
+  if (request.source !== 'manual' && request.externalId === null) {
+    throw invalidField('external_id', `is required for ${request.source} refunds`);
+  }
+}
+
 async function existingRefund(
   db: Queryable,
-  who: Actor,
+  who: BillingActor,
   paymentId: string,
   request: RefundRequest,
 ): Promise<Recorded<Refund> | undefined> {
@@ -69,7 +83,7 @@ async function existingRefund(
 
 async function refundInTransaction(
   tx: Queryable,
-  who: Actor,
+  who: BillingActor,
   paymentId: string,
   request: RefundRequest,
 ): Promise<Recorded<Refund>> {
@@ -103,7 +117,7 @@ async function refundInTransaction(
     });
     const amount = `${toDecimalString(money(refund.amount, refund.currency))} ${refund.currency}`;
     await appendInvoiceEvent(tx, {
-      ...event(who, invoice.id),
+      ...actorEvent(who, invoice.id),
       kind: 'refund.issued',
       message: `Refund issued: ${amount}`,
       data: {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
+import { scheduleStripeReconciliation } from '../integrations/stripe/inbound/reconcile.js';
 import { stripeJobHandlers } from '../integrations/stripe/jobs.js';
 import { stripeSyncJobHandlers } from '../integrations/stripe/sync/index.js';
 import { createStripeIntegration } from '../integrations/stripe/settings.js';
@@ -67,18 +68,25 @@ export async function runProcess(
       concurrency: config.workerConcurrency,
       handlers: {
         [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
-        ...stripeJobHandlers({ db }),
+        ...stripeJobHandlers({ db, stripe }),
         ...stripeSyncJobHandlers({ db, stripe }),
       },
     });
     worker.start();
-    const schedule = () =>
+    // Periodic work is enqueued under per-period dedupe keys, so any number of worker processes
+    // scheduling it still run it once per period.
+    const schedule = () => {
       enqueue(db, {
         tenantId: null,
         type: MAINTENANCE_JOB,
         payload: {},
         dedupeKey: maintenanceDedupeKey(new Date()),
       }).catch((error: unknown) => logger.warn({ err: error }, 'could not schedule maintenance'));
+      // A missed Stripe webhook is still applied: each connection's events are re-read from Stripe.
+      scheduleStripeReconciliation(db).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not schedule Stripe reconciliation'),
+      );
+    };
     void schedule();
     maintenanceTimer = setInterval(schedule, MAINTENANCE_EVERY_MS);
     maintenanceTimer.unref();

@@ -83,6 +83,17 @@ export const paymentSchema = z
     reference: z.string().nullable(),
     memo: z.string().nullable(),
     received_at: isoTimestamp,
+    fee_amount: z
+      .number()
+      .int()
+      .nullable()
+      .describe('What the processor kept (Stripe’s fee), in minor units; null when unknown'),
+    card_brand: z.string().nullable().describe('The card that paid (visa, mastercard…), when known'),
+    card_last4: z.string().nullable().describe('Its last four digits, when known'),
+    stripe_payout_id: z
+      .string()
+      .nullable()
+      .describe('The Stripe payout (po_…) that carried the payment to the bank, once paid out'),
     created_at: isoTimestamp,
   })
   .meta({ id: 'Payment' });
@@ -117,6 +128,10 @@ export function paymentJson(payment: Payment): z.infer<typeof paymentSchema> {
     reference: payment.reference,
     memo: payment.memo,
     received_at: iso(payment.receivedAt),
+    fee_amount: payment.feeAmount,
+    card_brand: payment.cardBrand,
+    card_last4: payment.cardLast4,
+    stripe_payout_id: payment.stripePayoutId,
     created_at: iso(payment.createdAt),
   };
 }

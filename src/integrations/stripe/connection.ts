@@ -1,4 +1,5 @@
 import type { Principal } from '../../access/repository.js';
+import { enqueueStripeReconcile } from './inbound/reconcile.js';
 import { AppError } from '../../http/errors.js';
 import { EncryptionKeyMissingError } from '../../security/secret-box.js';
 import type { Db } from '../../store/db.js';
@@ -220,14 +221,20 @@ async function store(
   credentials: StripeCredentials,
 ): Promise<Connection> {
   try {
-    return await insertConnection(ctx.db, {
-      tenantId: principal.tenantId,
-      provider: 'stripe',
-      method,
-      externalAccountId: accountId,
-      connectedBy: principal.actor,
-      sealCredentials: (row) =>
-        ctx.stripe.secrets.encrypt(JSON.stringify(credentials), credentialContext(row, 'credentials')),
+    // The first reconciliation is enqueued with the connection: events Stripe sent before our webhook
+    // endpoint existed are still read and applied.
+    return await ctx.db.transaction(async (tx) => {
+      const connection = await insertConnection(tx, {
+        tenantId: principal.tenantId,
+        provider: 'stripe',
+        method,
+        externalAccountId: accountId,
+        connectedBy: principal.actor,
+        sealCredentials: (row) =>
+          ctx.stripe.secrets.encrypt(JSON.stringify(credentials), credentialContext(row, 'credentials')),
+      });
+      await enqueueStripeReconcile(tx, connection.tenantId, connection.id, 'connected');
+      return connection;
     });
   } catch (error) {
     if ((error as { code?: unknown }).code === '23505') {

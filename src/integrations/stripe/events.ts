@@ -1,61 +1,55 @@
 import type Stripe from 'stripe';
-import type { Queryable } from '../../store/db.js';
 import { getLiveConnection, markDisconnected } from '../../store/repositories/integration-connections.js';
+import { chargeRefunded } from './inbound/charge-refunded.js';
+import type { StripeEventHandler } from './inbound/handler.js';
+import {
+  invoiceFinalized,
+  invoiceMarkedUncollectible,
+  invoiceSent,
+  invoiceVoided,
+} from './inbound/invoice-status.js';
+import { invoicePaymentFailed, paymentIntentFailed } from './inbound/payment-failed.js';
+import { invoicePaid, paymentIntentSucceeded } from './inbound/payment-succeeded.js';
+import { payoutPaid } from './inbound/payout-paid.js';
 
 /**
  * What happens to each Stripe event type, in one frozen table. Every type we subscribe endpoints to
- * has an entry saying so explicitly; a type outside the table is recorded as ignored with a note.
- * Types whose effect ships with the sync (invoices, payments, refunds, payouts) are ignored with a
- * note saying so, never acknowledged as if they had been applied.
+ * has an entry; a type outside the table is recorded as ignored with a note. Each handler (one small
+ * file each in inbound/) maps the event to one neutral domain action of ours — record a payment,
+ * record a refund, move an invoice's status forward, note a failure on its timeline, store a payout —
+ * and calls the billing services as system 'stripe'.
  */
-export interface StripeEventInput {
-  readonly tenantId: string;
-  /** The connected account the event is about (Connect), when it names one. */
-  readonly account: string | null;
-  readonly event: { readonly id: string; readonly type: string; readonly data: { readonly object: unknown } };
-}
-
-export type EventOutcome =
-  { readonly status: 'processed' } | { readonly status: 'ignored'; readonly note: string };
-
-/** Runs inside the transaction that marks the inbox entry finished: all of it commits, or none. */
-export type StripeEventHandler = (tx: Queryable, input: StripeEventInput) => Promise<EventOutcome>;
+export type { EventOutcome, StripeEventHandler, StripeEventInput } from './inbound/handler.js';
 
 /**
  * account.application.deauthorized: the account owner revoked our access in Stripe. The connection
  * is marked disconnected (credentials wiped, row kept); nothing goes on any invoice timeline.
  */
-const deauthorized: StripeEventHandler = async (tx, { tenantId, account }) => {
-  const connection = await getLiveConnection(tx, tenantId, 'stripe', { forUpdate: true });
-  if (!connection || (account !== null && connection.externalAccountId !== account)) {
-    return { status: 'ignored', note: 'no live connection to this Stripe account; nothing to disconnect' };
-  }
-  await markDisconnected(tx, connection, 'stripe');
-  return { status: 'processed' };
+const deauthorized: StripeEventHandler = {
+  apply: async (tx, { tenantId, account }) => {
+    const connection = await getLiveConnection(tx, tenantId, 'stripe', { forUpdate: true });
+    if (!connection || (account !== null && connection.externalAccountId !== account)) {
+      return { status: 'ignored', note: 'no live connection to this Stripe account; nothing to disconnect' };
+    }
+    await markDisconnected(tx, connection, 'stripe');
+    return { status: 'processed' };
+  },
 };
-
-function notYet(what: string): StripeEventHandler {
-  const note = `not applied: ${what} arrive with the Stripe invoice and payment sync`;
-  return () => Promise.resolve({ status: 'ignored', note });
-}
-
-const invoiceEvents = notYet('invoice status changes');
-const paymentEvents = notYet('payments');
 
 type EventType = Stripe.WebhookEndpointCreateParams.EnabledEvent;
 
 export const stripeEventHandlers: Readonly<Partial<Record<EventType, StripeEventHandler>>> = Object.freeze({
   'account.application.deauthorized': deauthorized,
-  'invoice.finalized': invoiceEvents,
-  'invoice.sent': invoiceEvents,
-  'invoice.paid': invoiceEvents,
-  'invoice.payment_failed': invoiceEvents,
-  'invoice.voided': invoiceEvents,
-  'invoice.marked_uncollectible': invoiceEvents,
-  'payment_intent.succeeded': paymentEvents,
-  'payment_intent.payment_failed': paymentEvents,
-  'charge.refunded': notYet('refunds'),
-  'payout.paid': notYet('payouts'),
+  'invoice.finalized': invoiceFinalized,
+  'invoice.sent': invoiceSent,
+  'invoice.paid': invoicePaid,
+  'invoice.payment_failed': invoicePaymentFailed,
+  'invoice.voided': invoiceVoided,
+  'invoice.marked_uncollectible': invoiceMarkedUncollectible,
+  'payment_intent.succeeded': paymentIntentSucceeded,
+  'payment_intent.payment_failed': paymentIntentFailed,
+  'charge.refunded': chargeRefunded,
+  'payout.paid': payoutPaid,
 });
 
 /** The events a webhook endpoint we register subscribes to: exactly the table's types. */
@@ -70,5 +64,7 @@ export function stripeEventHandler(type: string): StripeEventHandler {
 }
 
 function notSubscribed(type: string): StripeEventHandler {
-  return () => Promise.resolve({ status: 'ignored', note: `ledgerbridge does not use ${type} events` });
+  return {
+    apply: () => Promise.resolve({ status: 'ignored', note: `ledgerbridge does not use ${type} events` }),
+  };
 }

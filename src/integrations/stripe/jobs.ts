@@ -1,9 +1,16 @@
 import type { JobHandler } from '../../jobs/handler.js';
 import type { Db } from '../../store/db.js';
+import { createReconciler, STRIPE_RECONCILE_JOB } from './inbound/reconcile.js';
+import type { StripeIntegration } from './settings.js';
 import { createWebhookProcessor, STRIPE_WEBHOOK_JOB } from './webhook-processor.js';
 
 export interface StripeJobDeps {
   readonly db: Db;
+  /**
+   * Stripe settings and credentials' SecretBox: events that need a Stripe read (fees, payouts, the
+   * invoice a PaymentIntent pays) and reconciliation use them. Without it those jobs wait and retry.
+   */
+  readonly stripe?: StripeIntegration | undefined;
 }
 
 /**
@@ -13,6 +20,7 @@ export interface StripeJobDeps {
  */
 export function stripeJobHandlers(deps: StripeJobDeps): Record<string, JobHandler> {
   return {
-    [STRIPE_WEBHOOK_JOB]: createWebhookProcessor(deps.db),
+    [STRIPE_WEBHOOK_JOB]: createWebhookProcessor(deps.db, deps.stripe),
+    [STRIPE_RECONCILE_JOB]: createReconciler(deps),
   };
 }

@@ -180,14 +180,19 @@ describe.each(backends)('Stripe webhook ingest on $name', (backend) => {
     expect(response.statusCode).toBe(201);
   });
 
-  it('the worker applies deauthorization, and records later-round types as ignored with a note', async () => {
+  it('the worker applies deauthorization, and records foreign and unknown types as ignored with a note', async () => {
     const { tenant, connection } = await connectedTenant('acct_revoked');
     const deauth = event(
       'account.application.deauthorized',
       { id: 'ca_platform', object: 'application' },
       'acct_revoked',
     );
-    const paid = event('invoice.paid', { id: 'in_later', object: 'invoice' }, 'acct_revoked');
+    // An invoice another ledgerbridge business put in Stripe: not ours, ignored (no Stripe call needed).
+    const paid = event(
+      'invoice.voided',
+      { id: 'in_later', object: 'invoice', metadata: { ledgerbridge_tenant_id: 'ten_someone_else' } },
+      'acct_revoked',
+    );
     const unknown = event('customer.created', { id: 'cus_1', object: 'customer' }, 'acct_revoked');
     for (const evt of [paid, unknown, deauth])
       expect((await deliver(JSON.stringify(evt))).statusCode).toBe(200);
@@ -197,7 +202,7 @@ describe.each(backends)('Stripe webhook ingest on $name', (backend) => {
 
     const [paidRow] = await inbox(paid.id);
     expect(paidRow).toMatchObject({ status: 'ignored', attempts: 1, last_error: null });
-    expect(String(paidRow?.note)).toMatch(/not applied: invoice status changes/);
+    expect(String(paidRow?.note)).toMatch(/belongs to another ledgerbridge business/);
     expect(String((await inbox(unknown.id))[0]?.note)).toContain('does not use customer.created');
     expect((await inbox(deauth.id))[0]).toMatchObject({ status: 'processed', note: null });
     expect((await inbox(deauth.id))[0]?.processed_at).toBeInstanceOf(Date);
@@ -216,7 +221,11 @@ describe.each(backends)('Stripe webhook ingest on $name', (backend) => {
 
   it('the processor is idempotent and refuses a job it cannot place', async () => {
     const { tenant } = await connectedTenant('acct_rerun');
-    const evt = event('invoice.voided', { id: 'in_rerun', object: 'invoice' }, 'acct_rerun');
+    const evt = event(
+      'invoice.voided',
+      { id: 'in_rerun', object: 'invoice', metadata: { ledgerbridge_tenant_id: 'ten_someone_else' } },
+      'acct_rerun',
+    );
     await deliver(JSON.stringify(evt));
     const [job] = await jobsFor(evt.id);
     const processor = createWebhookProcessor(api.db);

@@ -4,5 +4,13 @@ import { billing } from './0002_billing.js';
 import { jobs } from './0003_jobs.js';
 import { integrations } from './0004_integrations.js';
 import { stripeSync } from './0005_stripe_sync.js';
+import { stripePayments } from './0006_stripe_payments.js';
 
-export const migrations: readonly Migration[] = [tenantsAndAccess, billing, jobs, integrations, stripeSync];
+export const migrations: readonly Migration[] = [
+  tenantsAndAccess,
+  billing,
+  jobs,
+  integrations,
+  stripeSync,
+  stripePayments,
+];

@@ -22,12 +22,33 @@ export interface Payment {
   readonly reference: string | null;
   readonly memo: string | null;
   readonly receivedAt: Date;
+  /** What the processor kept (e.g. Stripe's fee), in the payment's minor units; null when unknown. */
+  readonly feeAmount: number | null;
+  /** The card that paid (`visa`, `mastercard`…) and its last four digits, when known. */
+  readonly cardBrand: string | null;
+  readonly cardLast4: string | null;
+  /** The Stripe payout (po_…) that carried this payment to the bank, once paid out. */
+  readonly stripePayoutId: string | null;
   readonly createdAt: Date;
 }
 
-export type NewPayment = Omit<Payment, 'id' | 'tenantId' | 'amountRefunded' | 'createdAt' | 'receivedAt'> & {
+export type NewPayment = Omit<
+  Payment,
+  | 'id'
+  | 'tenantId'
+  | 'amountRefunded'
+  | 'createdAt'
+  | 'receivedAt'
+  | 'feeAmount'
+  | 'cardBrand'
+  | 'cardLast4'
+  | 'stripePayoutId'
+> & {
   /** When the money arrived, if not now. */
   readonly receivedAt: string | null;
+  readonly feeAmount?: number | null;
+  readonly cardBrand?: string | null;
+  readonly cardLast4?: string | null;
 };
 
 export interface Refund {
@@ -60,6 +81,10 @@ export function paymentFromRow(row: Row): Payment {
     reference: (row.reference as string | null) ?? null,
     memo: (row.memo as string | null) ?? null,
     receivedAt: row.received_at as Date,
+    feeAmount: row.fee_amount === null || row.fee_amount === undefined ? null : Number(row.fee_amount),
+    cardBrand: (row.card_brand as string | null) ?? null,
+    cardLast4: (row.card_last4 as string | null) ?? null,
+    stripePayoutId: (row.stripe_payout_id as string | null) ?? null,
     createdAt: row.created_at as Date,
   };
 }
@@ -81,8 +106,8 @@ export function refundFromRow(row: Row): Refund {
 export async function insertPayment(tx: Queryable, tenantId: string, input: NewPayment): Promise<Payment> {
   const [row] = await tx.query(
     `INSERT INTO payments (tenant_id, id, invoice_id, contact_id, amount, currency, method, source, purpose,
-       external_id, reference, memo, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13::timestamptz, now()))
+       external_id, reference, memo, received_at, fee_amount, card_brand, card_last4)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, COALESCE($13::timestamptz, now()), $14, $15, $16)
      RETURNING *`,
     [
       tenantId,
@@ -98,6 +123,9 @@ export async function insertPayment(tx: Queryable, tenantId: string, input: NewP
       input.reference,
       input.memo,
       input.receivedAt,
+      input.feeAmount ?? null,
+      input.cardBrand ?? null,
+      input.cardLast4 ?? null,
     ],
   );
   return paymentFromRow(required(row));

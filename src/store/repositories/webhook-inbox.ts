@@ -114,3 +114,11 @@ export async function markInboxFinished(
 export async function markInboxFailed(db: Queryable, id: string, error: string): Promise<void> {
   await db.query(`UPDATE webhook_inbox SET status = 'failed', last_error = $2 WHERE id = $1`, [id, error]);
 }
+
+/**
+ * The event arrived before what it is about was stored here (see NotStoredYetError): back to
+ * pending, with the reason, for the job's next attempt. Not a failure.
+ */
+export async function markInboxWaiting(db: Queryable, id: string, reason: string): Promise<void> {
+  await db.query(`UPDATE webhook_inbox SET status = 'pending', last_error = $2 WHERE id = $1`, [id, reason]);
+}
