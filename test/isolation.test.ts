@@ -104,6 +104,10 @@ const walk: Record<string, Expectation> = {
     why: 'accepts only a state the caller started (src/integrations/stripe/oauth.test.ts)',
   },
   'POST /api/v1/integrations/stripe/verify': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
+  'PATCH /api/v1/integrations/stripe/settings': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s connection only',
+  },
   'DELETE /api/v1/integrations/stripe': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
   'POST /webhooks/stripe': {
     kind: 'own_tenant_only',

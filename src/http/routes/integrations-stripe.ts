@@ -6,6 +6,7 @@ import {
   disconnect,
   SECRET_KEY_PATTERN,
   startOAuth,
+  updateSettings,
   verifyConnection,
 } from '../../integrations/stripe/connection.js';
 import type { StripeIntegration } from '../../integrations/stripe/settings.js';
@@ -32,6 +33,13 @@ export const stripeConnectionSchema = z
     last_verified_at: isoTimestamp.nullable(),
     last_error: z.string().nullable(),
     webhook_endpoint_registered: z.boolean(),
+    settings: z
+      .object({
+        send_invoices_by_email: z
+          .boolean()
+          .describe('Stripe also emails each invoice pushed to it to the customer (default false)'),
+      })
+      .describe('What the tenant chose for this connection (PATCH /integrations/stripe/settings)'),
     oauth_available: z.boolean().describe('Stripe Connect OAuth is configured on this server'),
   })
   .meta({ id: 'StripeConnection' });
@@ -51,6 +59,7 @@ function connectionJson(connection: Connection | undefined, stripe: StripeIntegr
     last_verified_at: isoOrNull(connection?.lastVerifiedAt),
     last_error: connection?.lastError ?? null,
     webhook_endpoint_registered: live && connection.webhookEndpointId !== null,
+    settings: { send_invoices_by_email: connection?.settings.send_invoices_by_email === true },
     oauth_available: Boolean(stripe.settings.clientId && stripe.settings.platformSecretKey),
   };
 }
@@ -174,6 +183,30 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
     async (request) => {
       const principal = requirePrincipal(request, 'manage_integrations');
       return connectionJson(await verifyConnection(ctx, principal), stripe);
+    },
+  );
+
+  app.patch(
+    '/integrations/stripe/settings',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Change the connection’s settings (send_invoices_by_email)',
+        body: z
+          .object({
+            send_invoices_by_email: z
+              .boolean()
+              .optional()
+              .describe('true: Stripe emails each pushed invoice to the customer after finalizing it'),
+          })
+          .strict(),
+        response: { 200: stripeConnectionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request, 'manage_integrations');
+      return connectionJson(await updateSettings(ctx, principal, request.body), stripe);
     },
   );
 

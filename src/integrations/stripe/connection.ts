@@ -13,6 +13,7 @@ import {
   recordNeedsReauth,
   recordVerified,
   setWebhookEndpoint,
+  updateConnectionSettings,
 } from '../../store/repositories/integration-connections.js';
 import { consumeOAuthState, createOAuthState } from '../../store/repositories/oauth-states.js';
 import {
@@ -138,6 +139,24 @@ export async function verifyConnection(ctx: StripeConnector, principal: Principa
       ? recordNeedsReauth(ctx.db, connection, message)
       : recordConnectionError(ctx.db, connection, message);
   }
+}
+
+/** What a tenant may choose about its connection (stored in the connection's `settings`). */
+export interface StripeConnectionSettings {
+  /** Stripe also emails each pushed invoice to the customer (the sync calls `send` after `finalize`). */
+  readonly send_invoices_by_email?: boolean | undefined;
+}
+
+/** Changes the live connection's settings; the next sync job reads them. */
+export async function updateSettings(
+  ctx: StripeConnector,
+  principal: Principal,
+  patch: StripeConnectionSettings,
+): Promise<Connection> {
+  const connection = await requireLive(ctx, principal.tenantId);
+  const changes = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  if (Object.keys(changes).length === 0) return connection;
+  return updateConnectionSettings(ctx.db, connection, changes);
 }
 
 /**

@@ -185,6 +185,15 @@ export function setWebhookEndpoint(
   return update(db, connection, 'webhook_endpoint_id = $3, webhook_secret = $4', [endpointId, sealedSecret]);
 }
 
+/** Merges `patch` into the connection's settings (keys absent from it keep their value). */
+export function updateConnectionSettings(
+  db: Queryable,
+  connection: Connection,
+  patch: Record<string, unknown>,
+): Promise<Connection> {
+  return update(db, connection, 'settings = settings || $3::jsonb', [JSON.stringify(patch)]);
+}
+
 export function recordConnectionError(
   db: Queryable,
   connection: Connection,
