@@ -91,14 +91,10 @@ export async function enqueueMany(tx: Queryable, inputs: readonly EnqueueInput[]
   const orderingKeys = [
     ...new Set(inputs.flatMap((input) => (input.orderingKey ? [input.orderingKey] : []))),
   ].sort();
-  if (orderingKeys.length > 0) {
-    await tx.query(
-      `SELECT pg_advisory_xact_lock($1, hashtext(key)) FROM unnest($2::text[]) AS key ORDER BY key`,
-      [ORDERING_LOCK_NAMESPACE, orderingKeys],
-    );
-  }
-  const params: unknown[] = [];
-  const values = rows.map(({ input, payload, maxAttempts }) => {
+  // One round trip: the ordering-key locks are taken (in sorted order) by a CTE that the insert
+  // must fully read before producing a row, so every job gets its seq only once its key is locked.
+  const params: unknown[] = [ORDERING_LOCK_NAMESPACE, orderingKeys];
+  const values = rows.map(({ input, payload, maxAttempts }, index) => {
     const base = params.length;
     params.push(
       newId('job'),
@@ -112,13 +108,21 @@ export async function enqueueMany(tx: Queryable, inputs: readonly EnqueueInput[]
       input.concurrencyKey ?? null,
     );
     const p = (offset: number) => `$${base + offset}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}::jsonb, 'queued', ${p(5)}::int,
-      COALESCE(${p(6)}::timestamptz, statement_timestamp()), ${p(7)}, ${p(8)}, ${p(9)})`;
+    return `(${index}, ${p(1)}::text, ${p(2)}::text, ${p(3)}::text, ${p(4)}::jsonb, ${p(5)}::int,
+      COALESCE(${p(6)}::timestamptz, statement_timestamp()), ${p(7)}::text, ${p(8)}::text, ${p(9)}::text)`;
   });
   const inserted = await tx.query<JobRow>(
-    `INSERT INTO jobs (id, tenant_id, type, payload, state, max_attempts, run_at, dedupe_key, ordering_key,
+    `WITH ordering_locks AS (
+       SELECT pg_advisory_xact_lock($1, hashtext(key)) FROM unnest($2::text[]) AS key ORDER BY key
+     )
+     INSERT INTO jobs (id, tenant_id, type, payload, state, max_attempts, run_at, dedupe_key, ordering_key,
                        concurrency_key)
-     VALUES ${values.join(', ')}
+     SELECT v.id, v.tenant_id, v.type, v.payload, 'queued', v.max_attempts, v.run_at, v.dedupe_key,
+            v.ordering_key, v.concurrency_key
+     FROM (VALUES ${values.join(', ')})
+       AS v (ord, id, tenant_id, type, payload, max_attempts, run_at, dedupe_key, ordering_key, concurrency_key)
+     CROSS JOIN (SELECT count(*) FROM ordering_locks) AS locked
+     ORDER BY v.ord
      ON CONFLICT ((COALESCE(tenant_id, '')), dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
      RETURNING ${JOB_COLUMNS}`,
     params,
