@@ -10,6 +10,8 @@ export interface TenantFixture {
   readonly apiKeyId: string;
   readonly contactId: string;
   readonly serviceId: string;
+  readonly recurringServiceId: string;
+  readonly subscriptionId: string;
   readonly opportunityId: string;
   readonly ticketId: string;
   readonly orderId: string;
@@ -41,6 +43,17 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     name: 'Consulting',
     unit_price: 15000,
     currency: 'USD',
+  });
+  const recurring = await post('/api/v1/services', {
+    code: 'SUPPORT',
+    name: 'Support plan',
+    unit_price: 5000,
+    currency: 'USD',
+    recurring_interval: 'month',
+  });
+  const subscription = await post('/api/v1/subscriptions', {
+    contact_id: contact.id,
+    service_id: recurring.id,
   });
   const opportunity = await post('/api/v1/opportunities', { title: 'Website', contact_id: contact.id });
   const ticket = await post('/api/v1/tickets', { title: 'Leaky tap', contact_id: contact.id });
@@ -87,6 +100,8 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     apiKeyId: apiKey.id,
     contactId: contact.id,
     serviceId: service.id,
+    recurringServiceId: recurring.id,
+    subscriptionId: subscription.id,
     opportunityId: opportunity.id,
     ticketId: ticket.id,
     orderId: order.id,

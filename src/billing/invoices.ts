@@ -136,7 +136,7 @@ export async function createInvoice(
   });
 }
 
-async function storeNewInvoice(
+export async function storeNewInvoice(
   tx: Queryable,
   who: Actor,
   contactId: string,

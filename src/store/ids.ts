@@ -23,6 +23,8 @@ export type IdPrefix =
   | 'pay'
   | 'ref'
   | 'evt'
+  /** a subscription */
+  | 'sub'
   | 'job'
   /** an integration connection */
   | 'itg'

@@ -10,6 +10,7 @@ import { jobRoutes } from './jobs.js';
 import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
 import { paymentRoutes } from './payments.js';
 import { serviceRoutes } from './services.js';
+import { subscriptionRoutes } from './subscriptions.js';
 
 export interface ApiOptions {
   readonly db: Db;
@@ -32,6 +33,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(ticketRoutes, { db: options.db });
   await app.register(orderRoutes, { db: options.db });
   await app.register(billableRoutes, { db: options.db });
+  await app.register(subscriptionRoutes, { db: options.db });
   await app.register(invoiceRoutes, { db: options.db });
   await app.register(paymentRoutes, { db: options.db });
   await app.register(jobRoutes, { db: options.db });

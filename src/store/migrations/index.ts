@@ -5,6 +5,7 @@ import { jobs } from './0003_jobs.js';
 import { integrations } from './0004_integrations.js';
 import { stripeSync } from './0005_stripe_sync.js';
 import { stripePayments } from './0006_stripe_payments.js';
+import { subscriptions } from './0007_subscriptions.js';
 
 export const migrations: readonly Migration[] = [
   tenantsAndAccess,
@@ -13,4 +14,5 @@ export const migrations: readonly Migration[] = [
   integrations,
   stripeSync,
   stripePayments,
+  subscriptions,
 ];

@@ -18,6 +18,7 @@ import {
   type StripeEventInput,
 } from './handler.js';
 import { resolveInvoice } from './resolve.js';
+import { importSubscriptionInvoice } from './subscription-invoice.js';
 import { appendOnce, stripeActor } from './timeline.js';
 
 /**
@@ -140,7 +141,19 @@ function words(status: string): string {
   return status.replaceAll('_', ' ');
 }
 
-export const invoiceFinalized = statusHandler('send');
+const finalizedStatus = statusHandler('send');
+
+/**
+ * invoice.finalized: an invoice Stripe issued for one of our subscriptions is imported as ours (open,
+ * with its payment link); any other follows Stripe's status as above.
+ */
+export const invoiceFinalized: StripeEventHandler = {
+  apply: async (tx, input, fetched) => {
+    const stripeInvoice = input.event.data.object as Stripe.Invoice;
+    if (await importSubscriptionInvoice(tx, input.tenantId, stripeInvoice)) return processed;
+    return finalizedStatus.apply(tx, input, fetched);
+  },
+};
 export const invoiceSent = statusHandler('send', 'Invoice was sent by Stripe');
 export const invoiceVoided = statusHandler('void');
 export const invoiceMarkedUncollectible = statusHandler('mark_uncollectible');

@@ -11,6 +11,7 @@ import { getLiveConnection } from '../../../store/repositories/integration-conne
 export const STRIPE_SYNC_SERVICE_JOB = 'stripe.sync.service';
 export const STRIPE_SYNC_CONTACT_JOB = 'stripe.sync.contact';
 export const STRIPE_PUSH_INVOICE_JOB = 'stripe.sync.invoice';
+export const STRIPE_SYNC_SUBSCRIPTION_JOB = 'stripe.sync.subscription';
 
 /** 429 storms spend attempts too; a sync job gets more of them than the queue's default. */
 export const STRIPE_SYNC_MAX_ATTEMPTS = 25;
@@ -85,4 +86,24 @@ export async function enqueueInvoicePush(
     );
   }
   return created;
+}
+
+/**
+ * A subscription was made or canceled: its Stripe subscription follows (latest state wins; the
+ * ordering key keeps a cancel behind the create).
+ */
+export async function enqueueSubscriptionSync(
+  tx: Queryable,
+  tenantId: string,
+  subscriptionId: string,
+): Promise<boolean> {
+  if (!(await connected(tx, tenantId))) return false;
+  await enqueue(tx, {
+    tenantId,
+    type: STRIPE_SYNC_SUBSCRIPTION_JOB,
+    payload: { subscription_id: subscriptionId },
+    orderingKey: `stripe:subscription:${subscriptionId}`,
+    maxAttempts: STRIPE_SYNC_MAX_ATTEMPTS,
+  });
+  return true;
 }

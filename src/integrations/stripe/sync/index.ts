@@ -5,9 +5,15 @@ import { appendInvoiceEvent } from '../../../store/repositories/timeline.js';
 import { syncService } from './catalog.js';
 import { openSyncContext, type StripeSyncDeps } from './context.js';
 import { syncContact } from './customers.js';
-import { STRIPE_PUSH_INVOICE_JOB, STRIPE_SYNC_CONTACT_JOB, STRIPE_SYNC_SERVICE_JOB } from './enqueue.js';
+import {
+  STRIPE_PUSH_INVOICE_JOB,
+  STRIPE_SYNC_CONTACT_JOB,
+  STRIPE_SYNC_SERVICE_JOB,
+  STRIPE_SYNC_SUBSCRIPTION_JOB,
+} from './enqueue.js';
 import { pushInvoice } from './invoice-push.js';
 import { getInvoiceSyncState, noteInvoiceSyncError, setInvoiceSyncState } from './store.js';
+import { syncSubscription } from './subscriptions.js';
 
 export * from './enqueue.js';
 export type { StripeSyncDeps } from './context.js';
@@ -33,6 +39,10 @@ export function stripeSyncJobHandlers(deps: StripeSyncDeps): Record<string, JobH
     [STRIPE_SYNC_CONTACT_JOB]: async (job) => {
       const ctx = await openSyncContext(deps, job);
       return syncContact(ctx, payloadId(job, 'contact_id'));
+    },
+    [STRIPE_SYNC_SUBSCRIPTION_JOB]: async (job) => {
+      const ctx = await openSyncContext(deps, job);
+      return syncSubscription(ctx, payloadId(job, 'subscription_id'));
     },
     [STRIPE_PUSH_INVOICE_JOB]: async (job) => {
       const invoiceId = payloadId(job, 'invoice_id');
