@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from './server.js';
+import { stripeClientFor } from './sdk.js';
 
 /** The kernel as the official SDK sees it: auth, errors, Stripe-Account, rate limits, faults. */
 describe('Stripe emulator kernel', () => {
@@ -8,20 +9,11 @@ describe('Stripe emulator kernel', () => {
   let stripe: Stripe;
   beforeAll(async () => {
     emulator = await startStripeEmulator({ ratePerSecond: 0 });
-    const { hostname, port } = new URL(emulator.url);
-    stripe = new Stripe(emulator.secretKey, {
-      host: hostname,
-      port: Number(port),
-      protocol: 'http',
-      maxNetworkRetries: 0,
-    });
+    stripe = stripeClientFor(emulator.url, emulator.secretKey);
   });
   afterAll(() => emulator.close());
 
-  const sdk = (key: string) => {
-    const { hostname, port } = new URL(emulator.url);
-    return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
-  };
+  const sdk = (key: string) => stripeClientFor(emulator.url, key);
 
   it('answers the SDK with the platform account', async () => {
     const account = await stripe.accounts.retrieveCurrent();

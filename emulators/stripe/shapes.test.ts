@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from './server.js';
+import { stripeClientFor } from './sdk.js';
 
 /**
  * The keys of every object the core emulator renders must be those of Stripe's published fixture
@@ -39,13 +40,7 @@ describe('Stripe emulator object shapes match Stripe fixtures', () => {
 
   beforeAll(async () => {
     emulator = await startStripeEmulator({ ratePerSecond: 0 });
-    const { hostname, port } = new URL(emulator.url);
-    stripe = new Stripe(emulator.secretKey, {
-      host: hostname,
-      port: Number(port),
-      protocol: 'http',
-      maxNetworkRetries: 0,
-    });
+    stripe = stripeClientFor(emulator.url, emulator.secretKey);
     // Read back over HTTP as raw JSON, so what is compared is exactly what goes on the wire.
     const raw = async (path: string) => {
       const response = await fetch(`${emulator.url}${path}`, {

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../server.js';
 import { WebhookReceiver } from '../webhooks/receiver.js';
+import { stripeClientFor } from '../sdk.js';
 
 const REDIRECT = 'http://127.0.0.1:9/stripe/callback';
 
@@ -10,10 +11,7 @@ describe('Stripe emulator Connect OAuth', () => {
   let emulator: StripeEmulator;
   let stripe: Stripe;
   let receiver: WebhookReceiver;
-  const sdk = (key: string) => {
-    const { hostname, port } = new URL(emulator.url);
-    return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
-  };
+  const sdk = (key: string) => stripeClientFor(emulator.url, key);
 
   beforeAll(async () => {
     emulator = await startStripeEmulator({ ratePerSecond: 0, webhookRetry: { baseDelayMs: 5 } });

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../server.js';
 import { WebhookReceiver } from './receiver.js';
+import { stripeClientFor } from '../sdk.js';
 
 /** Webhook delivery as a receiver sees it: signed like Stripe, retried, and misbehaving on request. */
 describe('Stripe emulator webhook delivery', () => {
@@ -15,13 +16,7 @@ describe('Stripe emulator webhook delivery', () => {
       ratePerSecond: 0,
       webhookRetry: { baseDelayMs: 5, maxAttempts: 4, timeoutMs: 2000 },
     });
-    const { hostname, port } = new URL(emulator.url);
-    stripe = new Stripe(emulator.secretKey, {
-      host: hostname,
-      port: Number(port),
-      protocol: 'http',
-      maxNetworkRetries: 0,
-    });
+    stripe = stripeClientFor(emulator.url, emulator.secretKey);
     receiver = new WebhookReceiver();
     url = await receiver.start();
   });

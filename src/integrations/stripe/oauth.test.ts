@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeObject } from '../../../emulators/stripe/kernel/state.js';
 import { type StripeEmulator, startStripeEmulator } from '../../../emulators/stripe/server.js';
@@ -9,6 +9,7 @@ import { authorizeOnStripe } from '../../../test/stripe-browser.js';
 import { startStripeOAuthPeer, type StripeOAuthPeer } from '../../../test/stripe-oauth-peer.js';
 import { credentialContext, getLiveConnection } from '../../store/repositories/integration-connections.js';
 import { openCredentials } from './client.js';
+import { stripeClientFor } from '../../../emulators/stripe/sdk.js';
 
 type WebhookEndpoint = Stripe.WebhookEndpoint & StripeObject;
 
@@ -56,10 +57,7 @@ describe.each(backends)('Stripe Connect OAuth on $name', (backend) => {
   });
 
   /** The SDK with a given key, against the emulator. */
-  const stripeWith = (key: string) => {
-    const { hostname, port } = new URL(emulator.url);
-    return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
-  };
+  const stripeWith = (key: string) => stripeClientFor(emulator.url, key);
   const startUrl = async (tenant: TestTenant): Promise<string> => {
     const response = await tenant.request('POST', `${BASE}/oauth/start`, {});
     expect(response.statusCode, response.body).toBe(200);

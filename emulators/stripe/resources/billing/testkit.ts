@@ -1,16 +1,11 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../server.js';
+import { stripeClientFor } from '../../sdk.js';
 
 /** An emulator with the rate limit off, and the SDK pointed at it (optionally as a connected account). */
 export async function startBilling(): Promise<{ emulator: StripeEmulator; stripe: Stripe }> {
   const emulator = await startStripeEmulator({ ratePerSecond: 0 });
-  const { hostname, port } = new URL(emulator.url);
-  const stripe = new Stripe(emulator.secretKey, {
-    host: hostname,
-    port: Number(port),
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  const stripe = stripeClientFor(emulator.url, emulator.secretKey);
   return { emulator, stripe };
 }
 

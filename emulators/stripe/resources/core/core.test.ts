@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStripeEmulator, type StripeEmulator } from '../../server.js';
+import { stripeClientFor } from '../../sdk.js';
 
 /** Customers, products, prices, tax rates and events as the official SDK sees them. */
 describe('Stripe emulator core resources', () => {
@@ -8,13 +9,7 @@ describe('Stripe emulator core resources', () => {
   let stripe: Stripe;
   beforeAll(async () => {
     emulator = await startStripeEmulator({ ratePerSecond: 0 });
-    const { hostname, port } = new URL(emulator.url);
-    stripe = new Stripe(emulator.secretKey, {
-      host: hostname,
-      port: Number(port),
-      protocol: 'http',
-      maxNetworkRetries: 0,
-    });
+    stripe = stripeClientFor(emulator.url, emulator.secretKey);
   });
   afterAll(() => emulator.close());
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { expect } from 'vitest';
 import type { AccountState } from '../../../../emulators/stripe/kernel/state.js';
 import { type StripeEmulator, startStripeEmulator } from '../../../../emulators/stripe/server.js';
@@ -15,6 +15,7 @@ import {
 import { SUBSCRIBED_EVENT_TYPES } from '../events.js';
 import { stripeJobHandlers } from '../jobs.js';
 import { stripeSyncJobHandlers } from '../sync/index.js';
+import { stripeClientFor } from '../../../../emulators/stripe/sdk.js';
 
 /**
  * The inbound half end to end: our app listening on a real port, the Stripe emulator delivering
@@ -55,13 +56,7 @@ export async function startInboundHarness(backend: TestBackend): Promise<Inbound
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = api.app.server.address() as AddressInfo;
   const webhookUrl = `http://127.0.0.1:${port}/webhooks/stripe`;
-  const { hostname, port: emulatorPort } = new URL(emulator.url);
-  const platform = new Stripe(emulator.secretKey, {
-    host: hostname,
-    port: Number(emulatorPort),
-    protocol: 'http',
-    maxNetworkRetries: 0,
-  });
+  const platform = stripeClientFor(emulator.url, emulator.secretKey);
   const worker = new Worker({
     db: api.db,
     handlers: {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeObject } from '../../../../emulators/stripe/kernel/state.js';
 import { backends } from '../../../../test/databases.js';
@@ -8,6 +8,7 @@ import { Worker } from '../../../jobs/worker.js';
 import type { Db } from '../../../store/db.js';
 import { findLinkByLocal } from '../../../store/repositories/external-links.js';
 import { STRIPE_PUSH_INVOICE_JOB, stripeSyncJobHandlers } from './index.js';
+import { stripeClientFor } from '../../../../emulators/stripe/sdk.js';
 
 type Invoice = Stripe.Invoice & StripeObject;
 
@@ -277,8 +278,7 @@ describe.each(backends)('Stripe outbound sync under faults on $name', (backend) 
       email: 'bo@example.test',
     });
     // A corrupted mapping: our 10% exclusive rate points at a Stripe rate of 10.01%.
-    const { hostname, port } = new URL(h.emulator.url);
-    const direct = new Stripe(h.emulator.secretKey, { host: hostname, port: Number(port), protocol: 'http' });
+    const direct = stripeClientFor(h.emulator.url, h.emulator.secretKey, { maxNetworkRetries: 2 });
     const wrong = await direct.taxRates.create(
       { display_name: 'Tax', percentage: 10.01, inclusive: false },
       { stripeAccount: t.account.id },

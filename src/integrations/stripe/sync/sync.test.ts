@@ -1,9 +1,10 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../../../../test/databases.js';
 import { type SyncHarness, type SyncTenant, startSyncHarness } from '../../../../test/stripe-sync.js';
 import type { StripeObject } from '../../../../emulators/stripe/kernel/state.js';
 import { findLinkByLocal } from '../../../store/repositories/external-links.js';
+import { stripeClientFor } from '../../../../emulators/stripe/sdk.js';
 
 type Product = Stripe.Product & StripeObject;
 type Price = Stripe.Price & StripeObject;
@@ -247,8 +248,7 @@ describe.each(backends)('Stripe outbound sync on $name', (backend) => {
   it('links an existing Stripe customer with the contact’s email instead of creating one, and keeps it in sync', async () => {
     const t = await h.tenant();
     const email = 'billing@initech.test';
-    const { hostname, port } = new URL(h.emulator.url);
-    const direct = new Stripe(h.emulator.secretKey, { host: hostname, port: Number(port), protocol: 'http' });
+    const direct = stripeClientFor(h.emulator.url, h.emulator.secretKey, { maxNetworkRetries: 2 });
     const existing = await direct.customers.create(
       { email, name: 'Initech (Stripe)' },
       { stripeAccount: t.account.id },
