@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { startQuickBooksEmulator } from '../../emulators/quickbooks/server.js';
 import { startStripeEmulator } from '../../emulators/stripe/server.js';
 import { createApiKey, createTenant, createUser, getTenant } from '../access/repository.js';
 import { ROLES, type Role } from '../access/roles.js';
@@ -100,6 +101,51 @@ export function buildCli(): Command {
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
+  emulator
+    .command('quickbooks')
+    .description('Run the QuickBooks Online emulator (API, OAuth pages, webhooks, person page)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', parsePort, 12112)
+    .option('--companies <n>', 'sandbox companies to create', parseCount, 1)
+    .option('--webhook-url <url>', 'where to deliver webhooks')
+    .option(
+      '--time-scale <n>',
+      'speeds up the per-minute limits (60: a minute lasts a second)',
+      parseCount,
+      1,
+    )
+    .option('--no-limits', 'turn off the per-company request limits')
+    .action(
+      async (options: {
+        host: string;
+        port: number;
+        companies: number;
+        webhookUrl?: string;
+        timeScale: number;
+        limits: boolean;
+      }) => {
+        const running = await startQuickBooksEmulator({
+          host: options.host,
+          port: options.port,
+          companies: options.companies,
+          limits: options.limits ? { timeScale: options.timeScale } : false,
+          ...(options.webhookUrl ? { webhooks: { url: options.webhookUrl } } : {}),
+        });
+        print({
+          url: running.url,
+          client_id: running.clientId,
+          client_secret: running.clientSecret,
+          webhook_verifier_token: running.verifierToken,
+          companies: running.realmIds.map((realmId) => ({
+            realm_id: realmId,
+            access_token: running.tokenFor(realmId),
+          })),
+        });
+        const stop = () => void running.close().then(() => process.exit(0));
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+    );
   return program;
 }
 
@@ -108,6 +154,13 @@ function parsePort(value: string): number {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new InvalidArgumentError('a port is 0-65535');
   return port;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new InvalidArgumentError('a whole number 1-1000');
+  return count;
 }
 
 function roleOption(): Option {
