@@ -6,21 +6,40 @@ import { benchApi } from './api.js';
 import { benchInvoiceMath } from './invoice-math.js';
 import type { Figure } from './measure.js';
 import { benchQueue } from './queue.js';
+import { benchQuickBooks } from './quickbooks.js';
 import { benchWebhooks } from './webhooks.js';
 
+const SUITES = ['math', 'queue', 'api', 'webhooks', 'quickbooks'] as const;
+type Suite = (typeof SUITES)[number];
+
+/** `node dist/bench/run.js webhooks queue` runs only those suites; no argument runs them all. */
+function selectedSuites(args: readonly string[]): ReadonlySet<Suite> {
+  const unknown = args.filter((arg) => !(SUITES as readonly string[]).includes(arg));
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; one of ${SUITES.join(', ')}`);
+  return new Set(args.length === 0 ? SUITES : (args as Suite[]));
+}
+
 /**
- * `npm run bench`: invoice math, the job queue and the HTTP API on embedded PGlite, and on a
- * PostgreSQL server too when BENCH_DATABASE_URL is set (each run in a throwaway schema).
- * Prints a Markdown table for BENCHMARKS.md.
+ * `npm run bench`: invoice math, the job queue, the HTTP API, Stripe webhook ingest and the QuickBooks
+ * push (against its emulator) on embedded PGlite, and on a PostgreSQL server too when BENCH_DATABASE_URL is set (each run in a throwaway
+ * schema). Prints a Markdown table for BENCHMARKS.md.
  */
 async function main(): Promise<void> {
-  const figures: Figure[] = [...(await benchInvoiceMath())];
+  const run = selectedSuites(process.argv.slice(2));
+  const figures: Figure[] = run.has('math') ? [...(await benchInvoiceMath())] : [];
 
   const pglite = openPglite();
   await migrate(pglite);
-  figures.push(...(await benchQueue('PGlite', pglite, { jobs: 2_000, workers: 1, concurrency: 16 })));
-  figures.push(...(await benchApi('PGlite', pglite, { invoices: 200, concurrency: 4 })));
-  figures.push(...(await benchWebhooks('PGlite', pglite, { events: 1_000, concurrency: 8 })));
+  if (run.has('queue'))
+    figures.push(...(await benchQueue('PGlite', pglite, { jobs: 2_000, workers: 1, concurrency: 16 })));
+  if (run.has('api')) figures.push(...(await benchApi('PGlite', pglite, { invoices: 200, concurrency: 4 })));
+  if (run.has('webhooks'))
+    figures.push(...(await benchWebhooks('PGlite', pglite, { events: 1_000, concurrency: 8 })));
+  if (run.has('quickbooks'))
+    figures.push(
+      ...(await benchQuickBooks('PGlite', pglite, { invoices: 400, customers: 100, timeScale: 3 })),
+    );
   await pglite.close();
 
   const url = process.env.BENCH_DATABASE_URL;
@@ -31,11 +50,20 @@ async function main(): Promise<void> {
     const db = connect();
     try {
       await migrate(db);
-      figures.push(
-        ...(await benchQueue('PostgreSQL', db, { jobs: 10_000, workers: 4, concurrency: 16, connect })),
-      );
-      figures.push(...(await benchApi('PostgreSQL', db, { invoices: 400, concurrency: 8 })));
-      figures.push(...(await benchWebhooks('PostgreSQL', db, { events: 2_000, concurrency: 16 })));
+      if (run.has('queue')) {
+        figures.push(
+          ...(await benchQueue('PostgreSQL', db, { jobs: 10_000, workers: 4, concurrency: 16, connect })),
+        );
+      }
+      if (run.has('api'))
+        figures.push(...(await benchApi('PostgreSQL', db, { invoices: 400, concurrency: 8 })));
+      if (run.has('webhooks'))
+        figures.push(...(await benchWebhooks('PostgreSQL', db, { events: 2_000, concurrency: 16 })));
+      if (run.has('quickbooks')) {
+        figures.push(
+          ...(await benchQuickBooks('PostgreSQL', db, { invoices: 400, customers: 100, timeScale: 3 })),
+        );
+      }
     } finally {
       await db.close();
       await admin(url, `DROP SCHEMA ${quoteIdent(schema)} CASCADE`);

@@ -31,6 +31,34 @@ export interface Config {
   readonly stripeClientId: string | undefined;
   /** whsec_… secrets of the platform's webhook endpoint; several while rotating. */
   readonly stripeWebhookSecrets: readonly string[];
+  /** Outgoing email: an SMTP server, or none (every message stays in the built-in mail catcher). */
+  readonly mail: MailConfig;
+  /** QuickBooks Online app credentials (Intuit developer portal). */
+  readonly quickbooksClientId: string | undefined;
+  readonly quickbooksClientSecret: string | undefined;
+  /** Which Intuit API host companies are reached on. */
+  readonly quickbooksEnvironment: 'production' | 'sandbox';
+  /** Overrides the API host chosen by the environment (an emulator). */
+  readonly quickbooksApiBase: string | undefined;
+  /** One origin serving Intuit's OAuth paths (an emulator); unset means Intuit's own hosts. */
+  readonly quickbooksOAuthBase: string | undefined;
+  /** Verifier tokens of the app's webhook endpoint; several while rotating. */
+  readonly quickbooksWebhookVerifierTokens: readonly string[];
+}
+
+export interface MailConfig {
+  readonly smtp: SmtpConfig | undefined;
+  /** The sender address (`billing@example.com` or `Example Billing <billing@example.com>`). */
+  readonly from: string;
+}
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
+  readonly secure: boolean;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -55,7 +83,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stripeSecretKey: env.STRIPE_SECRET_KEY?.trim() || undefined,
     stripeClientId: env.STRIPE_CLIENT_ID?.trim() || undefined,
     stripeWebhookSecrets: list(env, 'STRIPE_WEBHOOK_SECRET'),
+    mail: mailConfig(env),
+    quickbooksClientId: env.QUICKBOOKS_CLIENT_ID?.trim() || undefined,
+    quickbooksClientSecret: env.QUICKBOOKS_CLIENT_SECRET?.trim() || undefined,
+    quickbooksEnvironment: quickbooksEnvironment(env),
+    quickbooksApiBase: optionalUrl(env, 'QUICKBOOKS_API_BASE'),
+    quickbooksOAuthBase: optionalUrl(env, 'QUICKBOOKS_OAUTH_BASE'),
+    quickbooksWebhookVerifierTokens: list(env, 'QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN'),
   };
+}
+
+function quickbooksEnvironment(env: NodeJS.ProcessEnv): 'production' | 'sandbox' {
+  const raw = env.QUICKBOOKS_ENVIRONMENT?.trim().toLowerCase();
+  if (!raw || raw === 'production') return 'production';
+  if (raw === 'sandbox') return 'sandbox';
+  throw new ConfigError(`QUICKBOOKS_ENVIRONMENT must be production or sandbox, got "${raw}"`);
 }
 
 /** Comma-separated values, blanks dropped. */
@@ -105,4 +147,54 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+// The catcher needs some sender to show; a real server would refuse or junk a made-up one.
+const CATCHER_FROM = 'ledgerbridge <no-reply@ledgerbridge.localhost>';
+const SMTP_URL_SHAPE =
+  'SMTP_URL must look like smtp://user:password@host:587 or smtps://user:password@host:465';
+
+function mailConfig(env: NodeJS.ProcessEnv): MailConfig {
+  const url = env.SMTP_URL?.trim();
+  const host = env.SMTP_HOST?.trim();
+  if (url && host) throw new ConfigError('Set SMTP_URL or SMTP_HOST (with SMTP_PORT, SMTP_USER…), not both');
+  const smtp = url ? smtpFromUrl(url) : host ? smtpFromParts(env, host) : undefined;
+  const from = env.MAIL_FROM?.trim() || undefined;
+  if (from !== undefined && !/^(?:[^<>]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(from)) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${from}"`);
+  }
+  if (smtp && !from) throw new ConfigError('MAIL_FROM is required when SMTP is configured');
+  return { smtp, from: from ?? CATCHER_FROM };
+}
+
+function smtpFromUrl(raw: string): SmtpConfig {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(SMTP_URL_SHAPE);
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new ConfigError(SMTP_URL_SHAPE);
+  }
+  const secure = url.protocol === 'smtps:';
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+  };
+}
+
+function smtpFromParts(env: NodeJS.ProcessEnv, host: string): SmtpConfig {
+  const port = env.SMTP_PORT?.trim() ? integer(env, 'SMTP_PORT', 587, 1, 65_535) : undefined;
+  const secure = boolean(env, 'SMTP_SECURE', port === 465);
+  return {
+    host,
+    port: port ?? (secure ? 465 : 587),
+    secure,
+    user: env.SMTP_USER?.trim() || undefined,
+    password: env.SMTP_PASSWORD || undefined,
+  };
 }

@@ -3,6 +3,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApiKey, createTenant } from '../src/access/repository.js';
 import type { Role } from '../src/access/roles.js';
 import { buildApp } from '../src/http/app.js';
+import { unconfiguredQuickBooksIntegration } from '../src/integrations/quickbooks/settings.js';
+import type { QuickBooksIntegration, QuickBooksSettings } from '../src/integrations/quickbooks/types.js';
 import {
   type StripeIntegration,
   type StripeSettings,
@@ -20,6 +22,8 @@ export interface TestApi {
   readonly database: TestDatabase;
   /** The Stripe settings and SecretBox the app was built with (a fresh random encryption key). */
   readonly stripe: StripeIntegration;
+  /** The QuickBooks settings the app was built with; the same SecretBox as `stripe`. */
+  readonly quickbooks: QuickBooksIntegration;
   /** A new tenant and an API key of the given role (owner by default). */
   tenant(role?: Role): Promise<TestTenant>;
   close(): Promise<void>;
@@ -36,8 +40,10 @@ export interface TestTenant {
 export interface TestApiOptions {
   /** Overrides of the unconfigured defaults (real Stripe URLs, nothing configured). */
   readonly stripe?: Partial<StripeSettings>;
+  /** Overrides of the unconfigured QuickBooks defaults (Intuit's hosts, no app credentials). */
+  readonly quickbooks?: Partial<QuickBooksSettings>;
   readonly logger?: Logger;
-  /** The webhook verifier's clock. */
+  /** The webhook verifier's clock, and QuickBooks' token-expiry clock. */
   readonly now?: () => number;
   /** By default a SecretBox with a fresh random key. */
   readonly secrets?: SecretBox;
@@ -51,12 +57,18 @@ export async function startTestApi(backend: TestBackend, options: TestApiOptions
     secrets: options.secrets ?? new SecretBox([randomBytes(32)]),
     now: options.now ?? Date.now,
   };
+  const quickbooks: QuickBooksIntegration = {
+    settings: { ...unconfiguredQuickBooksIntegration().settings, ...options.quickbooks },
+    secrets: stripe.secrets,
+    now: options.now ?? Date.now,
+  };
   const app = await buildApp({
     db,
     logger: options.logger ?? createLogger('silent'),
     cookieSecure: false,
     sessionTtlHours: 1,
     stripe,
+    quickbooks,
   });
   await app.ready();
   const call = (key: string) => (method: string, url: string, body?: unknown) =>
@@ -71,6 +83,7 @@ export async function startTestApi(backend: TestBackend, options: TestApiOptions
     db,
     database,
     stripe,
+    quickbooks,
     async tenant(role: Role = 'owner') {
       const tenant = await createTenant(db, `Tenant ${Math.random().toString(36).slice(2, 8)}`);
       const keyFor = async (keyRole: Role) =>

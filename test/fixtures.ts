@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import { sendEmail } from '../src/email/send.js';
+import { catcherTransport } from '../src/email/transport.js';
 import { enqueue } from '../src/jobs/queue.js';
 import { credentialContext, insertConnection } from '../src/store/repositories/integration-connections.js';
 import type { TestApi, TestTenant } from './api.js';
@@ -21,6 +23,9 @@ export interface TenantFixture {
   readonly paymentId: string;
   readonly refundId: string;
   readonly deadJobId: string;
+  readonly workflowId: string;
+  readonly workflowVersionId: string;
+  readonly emailId: string;
   readonly stripeConnectionId: string;
   readonly stripeAccountId: string;
 }
@@ -79,6 +84,27 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     method: 'check',
   });
   const refund = await post(`/api/v1/payments/${payment.id}/refunds`, { amount: 100 });
+  const workflow = (await post('/api/v1/workflows', {
+    name: 'Fixture workflow',
+    graph: {
+      nodes: [
+        { id: 'start', type: 'trigger', event: 'invoice_paid' },
+        { id: 'thanks', type: 'send_email', template: 'review_request', recipients: ['contact'] },
+      ],
+      edges: [{ from: 'start', to: 'thanks', kind: 'next' }],
+    },
+  })) as unknown as { id: string; current: { id: string } };
+  const email = await sendEmail(
+    api.db,
+    {
+      tenantId: tenant.tenantId,
+      idempotencyKey: 'fixture:review',
+      to: 'ap@fixture.test',
+      template: 'review_request',
+      data: { review_url: 'https://reviews.fixture.test/' },
+    },
+    catcherTransport('billing@fixture.test'),
+  );
   const { job } = await enqueue(api.db, { tenantId: tenant.tenantId, type: 'fixture.unknown', payload: {} });
   await api.db.query("UPDATE jobs SET state = 'dead', finished_at = now() WHERE id = $1", [job.id]);
   // Stored directly: connecting through the API would call Stripe.
@@ -111,6 +137,9 @@ export async function createTenantFixture(api: TestApi, existing?: TestTenant): 
     paymentId: payment.id,
     refundId: refund.id,
     deadJobId: job.id,
+    workflowId: workflow.id,
+    workflowVersionId: workflow.current.id,
+    emailId: email.id,
     stripeConnectionId: connection.id,
     stripeAccountId,
   };

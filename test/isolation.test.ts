@@ -93,6 +93,19 @@ const walk: Record<string, Expectation> = {
   'GET /api/v1/payments/{id}': { kind: 'not_found' },
   'GET /api/v1/payments/{id}/refunds': { kind: 'not_found' },
   'POST /api/v1/payments/{id}/refunds': { kind: 'not_found', body: () => ({ amount: 1 }) },
+  'GET /api/v1/workflows': { kind: 'list' },
+  'POST /api/v1/workflows': { kind: 'own_tenant_only', why: 'references nothing' },
+  'GET /api/v1/workflows/{id}': { kind: 'not_found' },
+  'PUT /api/v1/workflows/{id}': { kind: 'not_found', body: () => ({ graph: takeoverGraph }) },
+  'PATCH /api/v1/workflows/{id}': { kind: 'not_found', body: () => ({ name: 'Taken over' }) },
+  'DELETE /api/v1/workflows/{id}': { kind: 'not_found' },
+  'GET /api/v1/workflows/{id}/versions': { kind: 'not_found' },
+  'POST /api/v1/workflows/{id}/bind': { kind: 'not_found' },
+  'POST /api/v1/workflows/{id}/unbind': { kind: 'not_found' },
+  'GET /api/v1/workflow-versions/{id}': { kind: 'not_found' },
+  'GET /api/v1/workflow-bindings': { kind: 'list' },
+  'GET /api/v1/emails': { kind: 'list' },
+  'GET /api/v1/emails/{id}': { kind: 'not_found' },
   'GET /api/v1/jobs': { kind: 'list' },
   'GET /api/v1/jobs/{id}': { kind: 'not_found' },
   'POST /api/v1/jobs/{id}/retry': { kind: 'not_found' },
@@ -116,10 +129,50 @@ const walk: Record<string, Expectation> = {
     why: 'the caller’s connection only',
   },
   'DELETE /api/v1/integrations/stripe': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
+  'GET /api/v1/integrations/quickbooks': { kind: 'list' },
+  'POST /api/v1/integrations/quickbooks/oauth/start': {
+    kind: 'own_tenant_only',
+    why: 'a state bound to the caller’s tenant',
+  },
+  'GET /api/v1/integrations/quickbooks/oauth/callback': {
+    kind: 'own_tenant_only',
+    why: 'accepts only a state the caller started (src/integrations/quickbooks/connection/oauth.test.ts)',
+  },
+  'POST /api/v1/integrations/quickbooks/verify': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s connection only',
+  },
+  'DELETE /api/v1/integrations/quickbooks': { kind: 'own_tenant_only', why: 'the caller’s connection only' },
+  'GET /api/v1/integrations/quickbooks/settings': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s connection only',
+  },
+  'PATCH /api/v1/integrations/quickbooks/settings': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s connection only',
+  },
+  'GET /api/v1/integrations/quickbooks/accounts': {
+    kind: 'own_tenant_only',
+    why: 'read from the caller’s QuickBooks company',
+  },
+  'GET /api/v1/integrations/quickbooks/tax-codes': {
+    kind: 'own_tenant_only',
+    why: 'read from the caller’s QuickBooks company',
+  },
   'POST /webhooks/stripe': {
     kind: 'own_tenant_only',
     why: 'signed by Stripe; routed by account (src/integrations/stripe/webhook-ingest.test.ts)',
   },
+  'POST /webhooks/quickbooks': {
+    kind: 'own_tenant_only',
+    why: 'signed by Intuit; routed by realm (src/integrations/quickbooks/inbound/webhook.test.ts)',
+  },
+};
+
+/** A valid graph, so a PUT by another tenant gets as far as looking the workflow up. */
+const takeoverGraph = {
+  nodes: [{ id: 'start', type: 'trigger', event: 'invoice_sent' }],
+  edges: [],
 };
 
 function parentWalk(plural: string): Record<string, Expectation> {
@@ -150,6 +203,9 @@ function idFor(path: string, a: TenantFixture): string {
     invoices: a.invoiceId,
     payments: a.paymentId,
     jobs: a.deadJobId,
+    workflows: a.workflowId,
+    'workflow-versions': a.workflowVersionId,
+    emails: a.emailId,
   };
   const id = resource ? ids[resource] : undefined;
   if (!id) throw new Error(`the walk has no id of A for ${path}`);

@@ -52,7 +52,9 @@ describe('ledgerbridge start', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: credentials.owner_email, password: credentials.owner_password }),
       });
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Long enough for a busy event loop (the embedded database runs on it) to have read the request;
+      // the login's password hashing keeps it in flight well past this.
+      await new Promise((resolve) => setTimeout(resolve, 100));
       const stopped = running.stop();
       expect((await login).status).toBe(200);
       await stopped;

@@ -7,6 +7,7 @@ import {
   transitionInvoice,
 } from '../domain/index.js';
 import { AppError, invalidField, notFound } from '../http/errors.js';
+import { enqueueQboInvoiceSync } from '../integrations/quickbooks/sync/enqueue.js';
 import { enqueueInvoicePush } from '../integrations/stripe/sync/enqueue.js';
 import type { Db, Queryable } from '../store/db.js';
 import { getContact } from '../store/repositories/contacts.js';
@@ -300,6 +301,11 @@ export async function transitionInvoiceStatus(
     });
     // With Stripe connected, a sent invoice is pushed there (the job commits with the send, or not at all).
     if (action === 'send') await enqueueInvoicePush(tx, who.tenantId, id);
+    // With QuickBooks connected, a sent invoice is pushed there and a void follows it (never when the
+    // actor is QuickBooks itself: no echo, see src/integrations/quickbooks/sync/enqueue.ts).
+    if (action === 'send' || action === 'void') {
+      await enqueueQboInvoiceSync(tx, who.tenantId, updated, action, who.actor);
+    }
     return withLines(tx, updated);
   });
 }

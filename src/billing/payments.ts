@@ -7,6 +7,7 @@ import {
   toDecimalString,
 } from '../domain/index.js';
 import { AppError, invalidField, notFound } from '../http/errors.js';
+import { enqueueQboPaymentPush } from '../integrations/quickbooks/sync/enqueue.js';
 import type { Db, Queryable } from '../store/db.js';
 import { getContact } from '../store/repositories/contacts.js';
 import { type Invoice, updateInvoice } from '../store/repositories/invoices.js';
@@ -156,6 +157,8 @@ async function recordStandalone(
     contactId: request.contactId,
     purpose: request.purpose,
   });
+  // Not for payments that came from QuickBooks (the enqueue skips source 'quickbooks': no echo).
+  await enqueueQboPaymentPush(tx, who.tenantId, payment);
   return { value: payment, created: true };
 }
 
@@ -186,6 +189,7 @@ async function recordAgainstInvoice(
     contactId: invoice.contactId,
     purpose: 'invoice',
   });
+  await enqueueQboPaymentPush(tx, who.tenantId, payment);
   const paid = outcome.status === 'paid';
   await updateInvoice(tx, who.tenantId, invoice.id, {
     amountPaid: outcome.amountPaid,

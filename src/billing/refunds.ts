@@ -1,5 +1,6 @@
 import { applyRefund, money, type PaymentSource, toDecimalString } from '../domain/index.js';
 import { AppError, invalidField, notFound } from '../http/errors.js';
+import { enqueueQboRefundPush } from '../integrations/quickbooks/sync/enqueue.js';
 import type { Db, Queryable } from '../store/db.js';
 import { getInvoice, updateInvoice } from '../store/repositories/invoices.js';
 import {
@@ -111,6 +112,7 @@ async function refundInTransaction(
     externalId: request.externalId,
   });
   await setPaymentRefunded(tx, who.tenantId, paymentId, refunded);
+  await enqueueQboRefundPush(tx, who.tenantId, refund, payment);
   if (invoice) {
     await updateInvoice(tx, who.tenantId, invoice.id, {
       amountRefunded: invoice.amountRefunded + refund.amount,

@@ -10,6 +10,9 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { quickbooksWebhookRoutes } from '../integrations/quickbooks/inbound/webhook-route.js';
+import { unconfiguredQuickBooksIntegration } from '../integrations/quickbooks/settings.js';
+import type { QuickBooksIntegration } from '../integrations/quickbooks/types.js';
 import { type StripeIntegration, unconfiguredStripeIntegration } from '../integrations/stripe/settings.js';
 import { stripeWebhookRoutes } from '../integrations/stripe/webhook-route.js';
 import type { Logger } from '../logger.js';
@@ -19,6 +22,7 @@ import { handleError } from './error-handler.js';
 import { AppError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { apiRoutes } from './routes/index.js';
+import { quickbooksIntegrationRoutes } from './routes/quickbooks.js';
 
 export interface AppOptions {
   readonly db: Db;
@@ -27,6 +31,8 @@ export interface AppOptions {
   readonly sessionTtlHours: number;
   /** Stripe settings and the credential SecretBox; without it nothing can be connected. */
   readonly stripe?: StripeIntegration;
+  /** QuickBooks settings and the same SecretBox; without it QuickBooks cannot be connected. */
+  readonly quickbooks?: QuickBooksIntegration;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -92,12 +98,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes, { db: options.db });
   const stripe = options.stripe ?? unconfiguredStripeIntegration();
   await app.register(stripeWebhookRoutes, { db: options.db, stripe });
+  const quickbooks = options.quickbooks ?? unconfiguredQuickBooksIntegration();
+  await app.register(quickbooksWebhookRoutes, { db: options.db, quickbooks });
   await app.register(apiRoutes, {
     prefix: '/api/v1',
     db: options.db,
     cookieSecure: options.cookieSecure,
     sessionTtlHours: options.sessionTtlHours,
     stripe,
+  });
+  await app.register(quickbooksIntegrationRoutes, {
+    prefix: '/api/v1',
+    db: options.db,
+    quickbooks,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

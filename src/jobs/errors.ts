@@ -26,6 +26,24 @@ export class RetryAfterError extends Error {
 }
 
 /**
+ * Not now, and not the job's fault: queue it again `snoozeMs` from now WITHOUT using up an attempt
+ * (e.g. its integration waits for a person to re-authorize). A job can snooze any number of times, so
+ * throw this only for waits that something outside the job ends; everything else should retry.
+ */
+export class SnoozeJobError extends Error {
+  override readonly name: string = 'SnoozeJobError';
+  constructor(
+    message: string,
+    readonly snoozeMs: number,
+  ) {
+    super(message);
+    if (!Number.isFinite(snoozeMs) || snoozeMs < 0) {
+      throw new RangeError(`snoozeMs must be a non-negative number, got ${snoozeMs}`);
+    }
+  }
+}
+
+/**
  * A state change the transition table does not allow: the domain's error, with machine 'job', so the
  * HTTP layer maps it (code 'illegal_transition') to 409 like every other state machine's.
  */

@@ -28,7 +28,8 @@ export interface EnqueueInput {
 export const DEFAULT_MAX_ATTEMPTS = 12;
 
 // Namespace for advisory locks taken by enqueue (the two-int form, apart from migrate's one-bigint lock).
-const ORDERING_LOCK_NAMESPACE = 7_340_212;
+// Exported for writers that insert jobs in their own statement (the Stripe webhook inbox).
+export const ORDERING_LOCK_NAMESPACE = 7_340_212;
 
 /**
  * Adds a job inside the caller's transaction, so the job exists if and only if the change that

@@ -19,7 +19,7 @@ const transitions = {
   dead_letter: { from: ['running'], to: 'dead' },
   /** The worker stopped heartbeating (it died); the attempt it used still counts. */
   expire: { from: ['running'], to: 'queued' },
-  /** The worker shut down before the handler finished; the attempt is given back. */
+  /** The worker shut down before the handler finished, or the handler snoozed; the attempt is given back. */
   release: { from: ['running'], to: 'queued' },
   /** An operator runs a dead-lettered job again, with a fresh attempt budget. */
   manual_retry: { from: ['dead'], to: 'queued' },

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../store/db.js';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { describeError, LeaseLostError, PermanentJobError, RetryAfterError } from './errors.js';
+import {
+  describeError,
+  LeaseLostError,
+  PermanentJobError,
+  RetryAfterError,
+  SnoozeJobError,
+} from './errors.js';
 import type { JobContext, JobHandler, JobLogger, WorkerOptions } from './handler.js';
 import type { Job } from './job.js';
 import { claimJobs, extendLeases, finishJob, type Outcome, reapExpiredLeases } from './lease.js';
@@ -216,6 +222,8 @@ export class Worker {
   private classify(job: Job, error: unknown): Outcome {
     const lastError = describeError(error);
     if (error instanceof PermanentJobError) return { event: 'dead_letter', lastError };
+    // Given back like a release on shutdown: the attempt does not count, so waiting never dead-letters.
+    if (error instanceof SnoozeJobError) return { event: 'release', lastError, delayMs: error.snoozeMs };
     if (job.attempts >= job.maxAttempts)
       return { event: 'dead_letter', lastError: `attempts exhausted: ${lastError}` };
     const delayMs =

@@ -4,6 +4,10 @@ import { buildApp } from '../http/app.js';
 import { scheduleStripeReconciliation } from '../integrations/stripe/inbound/reconcile.js';
 import { stripeJobHandlers } from '../integrations/stripe/jobs.js';
 import { stripeSyncJobHandlers } from '../integrations/stripe/sync/index.js';
+import { quickbooksInboundJobHandlers } from '../integrations/quickbooks/inbound/jobs.js';
+import { quickbooksSyncJobHandlers } from '../integrations/quickbooks/sync/index.js';
+import { scheduleQuickBooksCdc } from '../integrations/quickbooks/inbound/cdc.js';
+import { createQuickBooksIntegration } from '../integrations/quickbooks/settings.js';
 import { createStripeIntegration } from '../integrations/stripe/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import { Worker } from '../jobs/worker.js';
@@ -36,7 +40,9 @@ export async function runProcess(
   roles: ProcessRoles,
 ): Promise<RunningProcess> {
   // Before the database: a bad key file stops the process with nothing opened yet.
-  const stripe = createStripeIntegration(config, loadSecretBox(config));
+  const secretBox = loadSecretBox(config);
+  const stripe = createStripeIntegration(config, secretBox);
+  const quickbooks = createQuickBooksIntegration(config, secretBox);
   const database = await openDatabase(config);
   const { db } = database;
   logger.info({ database: database.location, kind: db.kind }, 'database ready');
@@ -50,6 +56,7 @@ export async function runProcess(
       cookieSecure: config.cookieSecure,
       sessionTtlHours: config.sessionTtlHours,
       stripe,
+      quickbooks,
     });
     url = await app.listen({ host: config.host, port: config.port });
     // The embedded install is a sandbox: make it usable without any setup step.
@@ -70,6 +77,8 @@ export async function runProcess(
         [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
         ...stripeJobHandlers({ db, stripe }),
         ...stripeSyncJobHandlers({ db, stripe }),
+        ...quickbooksInboundJobHandlers({ db, quickbooks }),
+        ...quickbooksSyncJobHandlers({ db, quickbooks }),
       },
     });
     worker.start();
@@ -85,6 +94,10 @@ export async function runProcess(
       // A missed Stripe webhook is still applied: each connection's events are re-read from Stripe.
       scheduleStripeReconciliation(db).catch((error: unknown) =>
         logger.warn({ err: error }, 'could not schedule Stripe reconciliation'),
+      );
+      // Likewise for QuickBooks: each connection's changes are re-read through change data capture.
+      scheduleQuickBooksCdc(db).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not schedule the QuickBooks CDC sweep'),
       );
     };
     void schedule();

@@ -29,7 +29,12 @@ export type IdPrefix =
   /** an integration connection */
   | 'itg'
   /** a received webhook delivery */
-  | 'whk';
+  | 'whk'
+  /** a workflow, and one saved version of its definition */
+  | 'wfl'
+  | 'wfv'
+  /** an outgoing email */
+  | 'eml';
 
 let lastTime = 0;
 let lastRandom: Uint8Array = new Uint8Array(10);

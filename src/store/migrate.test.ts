@@ -8,7 +8,20 @@ describe.each(backends)('migrations on $name', (backend) => {
     try {
       expect(await migrate(db)).toEqual([]);
       const rows = await db.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
-      expect(rows.map((row) => row.id)).toEqual(['0001', '0002', '0003', '0004', '0005', '0006', '0007']);
+      expect(rows.map((row) => row.id)).toEqual([
+        '0001',
+        '0002',
+        '0003',
+        '0004',
+        '0005',
+        '0006',
+        '0007',
+        '0008',
+        '0009',
+        '0010',
+        '0011',
+        '0012',
+      ]);
     } finally {
       await drop();
     }

@@ -6,7 +6,7 @@ import {
 } from '../../domain/invoice-math.js';
 import type { Billable, BillableInput } from '../../store/repositories/billables.js';
 import type { Parent } from '../../store/repositories/parents.js';
-import type { Service } from '../../store/repositories/services.js';
+import { type Service, servicePriceIn } from '../../store/repositories/services.js';
 import { AppError, invalidField } from '../errors.js';
 
 /** What a client sent to create a billable, already parsed by the route schema (absent = undefined). */
@@ -23,8 +23,9 @@ export interface NewBillableRequest {
 
 /**
  * Fills a new billable from its parent and (optional) catalog service: the contact is the parent's, the
- * price, currency, description and tax come from the catalog unless the request overrides them. A
- * negotiated unit_price may be in another currency than the catalog's; the catalog price may not.
+ * price, currency, description and tax come from the catalog unless the request overrides them. Billing
+ * in one of the service's other currencies (`prices`) takes the catalog price in that currency; in any
+ * other currency the request must give unit_price (a negotiated price), never a converted one.
  */
 export function resolveNewBillable(
   parent: Parent,
@@ -47,16 +48,17 @@ export function resolveNewBillable(
       { field: 'service_id', id: service.id },
     );
   }
-  const unitPrice = req.unitPrice ?? service?.unitPrice;
-  if (unitPrice === undefined) throw invalidField('unit_price', 'is required when no service_id is given');
   const currency = req.currency ?? service?.currency;
   if (currency === undefined) throw invalidField('currency', 'is required when no service_id is given');
-  if (service && req.unitPrice === undefined && currency !== service.currency) {
+  const unitPrice = req.unitPrice ?? (service && servicePriceIn(service, currency));
+  if (service && unitPrice === undefined) {
+    const priced = [service.currency, ...service.prices.map((price) => price.currency)].join(', ');
     throw invalidField(
       'currency',
-      `the catalog price of '${service.code}' is in ${service.currency}; give unit_price to bill in ${currency}`,
+      `the catalog prices of '${service.code}' are in ${priced}; give unit_price to bill in ${currency}`,
     );
   }
+  if (unitPrice === undefined) throw invalidField('unit_price', 'is required when no service_id is given');
   const description = req.description ?? (service && serviceLineText(service));
   if (description === undefined) throw invalidField('description', 'is required when no service_id is given');
   return checkLine({

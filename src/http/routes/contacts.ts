@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { enqueueQboContactSync } from '../../integrations/quickbooks/sync/enqueue.js';
 import { enqueueContactSync } from '../../integrations/stripe/sync/enqueue.js';
 import type { Db } from '../../store/db.js';
 import {
@@ -193,6 +194,8 @@ export const contactRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         });
         // A contact linked to a Stripe customer keeps it up to date.
         if (updated) await enqueueContactSync(tx, tenantId, updated.id);
+        // …and the same for its QuickBooks customer.
+        if (updated) await enqueueQboContactSync(tx, tenantId, updated.id);
         return updated;
       });
       if (!contact) throw notFound('contact', request.params.id);

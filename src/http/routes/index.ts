@@ -4,6 +4,7 @@ import type { Db } from '../../store/db.js';
 import { accessRoutes } from './access.js';
 import { billableRoutes } from './billables.js';
 import { contactRoutes } from './contacts.js';
+import { emailRoutes } from './emails.js';
 import { stripeIntegrationRoutes } from './integrations-stripe.js';
 import { invoiceRoutes } from './invoices.js';
 import { jobRoutes } from './jobs.js';
@@ -11,6 +12,7 @@ import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
 import { paymentRoutes } from './payments.js';
 import { serviceRoutes } from './services.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { workflowRoutes } from './workflows.js';
 
 export interface ApiOptions {
   readonly db: Db;
@@ -37,5 +39,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(invoiceRoutes, { db: options.db });
   await app.register(paymentRoutes, { db: options.db });
   await app.register(jobRoutes, { db: options.db });
+  await app.register(workflowRoutes, { db: options.db });
+  await app.register(emailRoutes, { db: options.db });
   await app.register(stripeIntegrationRoutes, { db: options.db, stripe: options.stripe });
 };

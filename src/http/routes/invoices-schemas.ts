@@ -156,6 +156,12 @@ export const invoiceSchema = z
         error: z.string().nullable(),
       })
       .describe('Where the push to Stripe stands (status null: never pushed), and why it failed'),
+    quickbooks_sync: z
+      .object({
+        status: z.enum(['pending', 'synced', 'failed']).nullable(),
+        error: z.string().nullable(),
+      })
+      .describe('Where the push to QuickBooks Online stands (status null: never pushed), and why it failed'),
     lines: z.array(lineSchema),
     created_at: isoTimestamp,
     updated_at: isoTimestamp,
@@ -204,6 +210,7 @@ export function invoiceJson(invoice: InvoiceWithLines): z.infer<typeof invoiceSc
     voided_at: isoOrNull(invoice.voidedAt),
     payment_link_url: invoice.paymentLinkUrl,
     stripe_sync: { status: invoice.stripeSyncStatus, error: invoice.stripeSyncError },
+    quickbooks_sync: { status: invoice.quickbooksSyncStatus, error: invoice.quickbooksSyncError },
     lines: invoice.lines.map(lineJson),
     created_at: iso(invoice.createdAt),
     updated_at: iso(invoice.updatedAt),

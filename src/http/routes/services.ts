@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { enqueueQboServiceSync } from '../../integrations/quickbooks/sync/enqueue.js';
 import { enqueueServiceSync } from '../../integrations/stripe/sync/enqueue.js';
 import type { Db } from '../../store/db.js';
 import {
@@ -9,11 +10,12 @@ import {
   RECURRING_INTERVALS,
   SERVICE_STATUSES,
   type Service,
+  type ServicePrice,
   serviceCodeTaken,
   updateService,
 } from '../../store/repositories/services.js';
 import { requirePrincipal } from '../auth.js';
-import { AppError, notFound } from '../errors.js';
+import { AppError, invalidField, notFound } from '../errors.js';
 import {
   currencyCode,
   dateRangeQuery,
@@ -27,6 +29,9 @@ import {
 } from '../schemas/common.js';
 import { percentRate } from '../schemas/decimals.js';
 
+/** Stripe accepts many more `currency_options`; this keeps one service's row and Stripe price small. */
+const MAX_OTHER_PRICES = 50;
+
 const serviceFields = {
   code: z
     .string()
@@ -39,6 +44,14 @@ const serviceFields = {
   description: z.string().max(2000).nullable(),
   unit_price: minorUnits,
   currency: currencyCode,
+  prices: z
+    .array(z.object({ currency: currencyCode, unit_price: minorUnits }).strict())
+    .max(MAX_OTHER_PRICES)
+    .describe(
+      'List prices in other currencies than `currency`, each in its own minor units (EUR 9000 = €90.00, ' +
+        'JPY 9000 = ¥9,000); at most one per currency. Replaced as a whole on PATCH. Synced to Stripe ' +
+        'as the `currency_options` of the service’s price',
+    ),
   tax_rate: percentRate.nullable(),
   tax_inclusive: z.boolean().describe('true when unit_price already includes tax_rate'),
   recurring_interval: z.enum(RECURRING_INTERVALS).nullable(),
@@ -48,6 +61,7 @@ const createService = z
   .object({
     ...serviceFields,
     description: serviceFields.description.default(null),
+    prices: serviceFields.prices.default([]),
     tax_rate: serviceFields.tax_rate.default(null),
     tax_inclusive: serviceFields.tax_inclusive.default(false),
     recurring_interval: serviceFields.recurring_interval.default(null),
@@ -68,6 +82,7 @@ export const serviceSchema = z
     description: z.string().nullable(),
     unit_price: z.number().int(),
     currency: z.string(),
+    prices: z.array(z.object({ currency: z.string(), unit_price: z.number().int() })),
     tax_rate: z.string().nullable(),
     tax_inclusive: z.boolean(),
     status: z.enum(SERVICE_STATUSES),
@@ -86,6 +101,7 @@ export function serviceJson(service: Service): z.infer<typeof serviceSchema> {
     description: service.description,
     unit_price: service.unitPrice,
     currency: service.currency,
+    prices: service.prices.map((price) => ({ currency: price.currency, unit_price: price.unitPrice })),
     tax_rate: service.taxRate,
     tax_inclusive: service.taxInclusive,
     status: service.status,
@@ -94,6 +110,30 @@ export function serviceJson(service: Service): z.infer<typeof serviceSchema> {
     updated_at: iso(service.updatedAt),
   };
 }
+
+/**
+ * The other prices of a service whose main price is in `currency`: one per currency, never the main
+ * one (that is `unit_price`). Amounts are already integers in each currency's minor units (the schema).
+ */
+function checkedPrices(currency: string, prices: readonly ServicePrice[]): ServicePrice[] {
+  const seen = new Set<string>();
+  prices.forEach((price, index) => {
+    if (price.currency === currency) {
+      throw invalidField(
+        `prices[${index}].currency`,
+        `${currency} is the service's main currency; its price is unit_price`,
+      );
+    }
+    if (seen.has(price.currency)) {
+      throw invalidField(`prices[${index}].currency`, `${price.currency} is listed more than once`);
+    }
+    seen.add(price.currency);
+  });
+  return [...prices].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+}
+
+const pricesInput = (prices: readonly { currency: string; unit_price: number }[]): ServicePrice[] =>
+  prices.map((price) => ({ currency: price.currency, unitPrice: price.unit_price }));
 
 const codeTaken = (code: string): AppError =>
   new AppError('conflict', 'already_exists', `A service with code '${code}' already exists`, {
@@ -109,12 +149,14 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     db.transaction(async (tx) => {
       const current = await getService(tx, tenantId, id, 'update');
       if (!current) throw notFound('service', id);
-      const next = { ...current, ...patch };
+      const merged = { ...current, ...patch };
+      const next = { ...merged, prices: checkedPrices(merged.currency, merged.prices) };
       if (next.code !== current.code && (await serviceCodeTaken(tx, tenantId, next.code, id))) {
         throw codeTaken(next.code);
       }
       const updated = await updateService(tx, next);
       await enqueueServiceSync(tx, tenantId, id);
+      await enqueueQboServiceSync(tx, tenantId, id);
       return updated;
     });
 
@@ -131,6 +173,7 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request, 'write');
       const b = request.body;
+      const prices = checkedPrices(b.currency, pricesInput(b.prices));
       const service = await db.transaction(async (tx) => {
         const created = await insertService(tx, tenantId, {
           code: b.code,
@@ -138,11 +181,13 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
           description: b.description,
           unitPrice: b.unit_price,
           currency: b.currency,
+          prices,
           taxRate: b.tax_rate,
           taxInclusive: b.tax_inclusive,
           recurringInterval: b.recurring_interval,
         });
         if (created) await enqueueServiceSync(tx, tenantId, created.id);
+        if (created) await enqueueQboServiceSync(tx, tenantId, created.id);
         return created;
       });
       if (!service) throw codeTaken(b.code);
@@ -218,6 +263,7 @@ export const serviceRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
         ...(b.description !== undefined && { description: b.description }),
         ...(b.unit_price !== undefined && { unitPrice: b.unit_price }),
         ...(b.currency !== undefined && { currency: b.currency }),
+        ...(b.prices !== undefined && { prices: pricesInput(b.prices) }),
         ...(b.tax_rate !== undefined && { taxRate: b.tax_rate }),
         ...(b.tax_inclusive !== undefined && { taxInclusive: b.tax_inclusive }),
         ...(b.recurring_interval !== undefined && { recurringInterval: b.recurring_interval }),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant } from '../../access/repository.js';
 import { backends, type TestDatabase } from '../../../test/databases.js';
+import type { Db } from '../../store/db.js';
 import { InboxWriter, type InboxWrite } from './inbox-writer.js';
 import { STRIPE_WEBHOOK_JOB } from './webhook-processor.js';
 
@@ -58,21 +59,72 @@ describe.each(backends)('webhook inbox group commit on $name', (backend) => {
     expect(jobs).toHaveLength(0);
   });
 
-  it('answers every delivery of a failed batch with the error, and stores none of that batch', async () => {
+  /** The same database, counting the statements the writer sends. */
+  const counted = () => {
+    const counter = { statements: 0 };
+    const db: Db = {
+      ...database.db,
+      query: (sql, params) => {
+        counter.statements += 1;
+        return database.db.query(sql, params);
+      },
+    };
+    return { db, counter };
+  };
+
+  it('isolates a delivery the database refuses: the rest of its batch is stored, it alone fails', async () => {
     const writer = new InboxWriter(database.db);
-    // The first write goes out at once; the next two wait for it and share the following transaction.
-    const first = writer.write(entry('evt_batch_first'));
-    const good = writer.write(entry('evt_batch_good'));
-    const bad = writer.write(entry('evt_batch_bad', { rawJson: '{not json' }));
-    const [a, b, c] = await Promise.allSettled([first, good, bad]);
-    expect(a).toEqual({ status: 'fulfilled', value: true });
-    expect(b?.status).toBe('rejected');
-    expect(c?.status).toBe('rejected');
+    expect(await writer.write(entry('evt_batch_first'))).toBe(true);
+    // Written in the same turn, the next three share one statement, which the bad payload fails.
+    const results = await Promise.allSettled([
+      writer.write(entry('evt_batch_good')),
+      writer.write(entry('evt_batch_bad', { rawJson: '{not json' })),
+      writer.write(entry('evt_batch_also_good')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const stored = await database.db.query<{ event_id: string }>(
-      "SELECT event_id FROM webhook_inbox WHERE event_id LIKE 'evt_batch_%'",
+      "SELECT event_id FROM webhook_inbox WHERE event_id LIKE 'evt_batch_%' ORDER BY event_id",
     );
-    expect(stored.map((row) => row.event_id)).toEqual(['evt_batch_first']);
-    // The writer keeps working after a failed batch, and the good event can be delivered again.
-    expect(await writer.write(entry('evt_batch_good'))).toBe(true);
+    expect(stored.map((row) => row.event_id)).toEqual([
+      'evt_batch_also_good',
+      'evt_batch_first',
+      'evt_batch_good',
+    ]);
+    // The refused event was not remembered as stored: delivered again, it is written.
+    expect(await writer.write(entry('evt_batch_bad'))).toBe(true);
+  });
+
+  it('writes deliveries of the same moment in one statement, their jobs in arrival order', async () => {
+    const { db, counter } = counted();
+    const writer = new InboxWriter(db);
+    const ids = Array.from({ length: 8 }, (_, i) => `evt_order_${i}`);
+    const results = await Promise.all(
+      ids.map((id) => writer.write(entry(id, { orderingKey: 'stripe:invoice:in_shared' }))),
+    );
+    expect(results).toEqual(ids.map(() => true));
+    expect(counter.statements).toBe(1);
+    const jobs = await database.db.query<{ dedupe_key: string; inbox_id: string; inbox_event: string }>(
+      `SELECT j.dedupe_key, j.payload->>'inbox_id' AS inbox_id, w.event_id AS inbox_event
+       FROM jobs j JOIN webhook_inbox w ON w.id = j.payload->>'inbox_id'
+       WHERE j.ordering_key = 'stripe:invoice:in_shared' AND j.state = 'queued' AND j.type = $1
+       ORDER BY j.seq`,
+      [STRIPE_WEBHOOK_JOB],
+    );
+    expect(jobs.map((job) => job.dedupe_key)).toEqual(ids.map((id) => `stripe-event:${id}`));
+    expect(jobs.map((job) => job.inbox_event)).toEqual(ids);
+  });
+
+  it('answers a redelivery from memory once committed, and from the database in another process', async () => {
+    const { db, counter } = counted();
+    const writer = new InboxWriter(db);
+    expect(await writer.write(entry('evt_again_1'))).toBe(true);
+    const afterFirst = counter.statements;
+    expect(await writer.write(entry('evt_again_1'))).toBe(false);
+    expect(counter.statements).toBe(afterFirst);
+    // Another process's writer does not remember it: the unique key answers, and no second job.
+    const other = new InboxWriter(database.db);
+    expect(await other.write(entry('evt_again_1'))).toBe(false);
+    const jobs = await database.db.query("SELECT 1 FROM jobs WHERE dedupe_key = 'stripe-event:evt_again_1'");
+    expect(jobs).toHaveLength(1);
   });
 });

@@ -129,14 +129,14 @@ describe.each(backends)('Stripe webhook ingest on $name', (backend) => {
     const attempts = [
       deliver(forged, { header: signStripePayload(body, [PLATFORM_SECRETS[0] ?? ''], now) }),
       deliver(body, { secrets: ['whsec_attacker'] }),
-      deliver(body, { timestamp: now - 301 }),
-      deliver(body, { timestamp: now + 301 }),
+      deliver(body, { timestamp: now - 360 }),
+      deliver(body, { timestamp: now + 360 }),
       deliver(body, { header: '' }),
       deliver(body, { header: 'nonsense' }),
     ];
     const expected = ['no_matching_signature', 'no_matching_signature', 'timestamp_outside_tolerance'];
     for (const [index, response] of (await Promise.all(attempts)).entries()) {
-      expect(response.statusCode).toBe(400);
+      expect(response.statusCode, `attempt ${index}: ${response.body}`).toBe(400);
       expect(response.json().error.code).toBe('invalid_signature');
       if (expected[index]) expect(response.json().error.message).toContain(expected[index]);
     }

@@ -53,15 +53,18 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const header = request.headers['stripe-signature'];
       // Untrusted until (1) passes; used only to pick which connections' secrets could have signed it.
-      const claimed = parseEvent(rawBody);
+      const text = rawBody.toString('utf8');
+      const claimed = parseEvent(text);
 
       // (1) Verify the signature on the raw bytes, against the platform's secrets and the webhook
       //     secrets of the connections that could have sent it. Failure: 400, nothing stored.
-      const verifyAgainst = (holders: readonly Connection[]) => {
-        const candidates: { secret: string; tenantId: string | undefined }[] = [
-          ...stripe.settings.webhookSecrets.map((secret) => ({ secret, tenantId: undefined })),
-        ];
-        for (const holder of holders) {
+      //     The platform's secrets are tried alone first: Connect events (most of them) then need no
+      //     lookup at all, and since they come first among the candidates, adding the connections'
+      //     secrets could not change which one matched.
+      const platform = stripe.settings.webhookSecrets.map((secret) => ({ secret, tenantId: undefined }));
+      const verifyAgainst = (holders: readonly Connection[] | undefined) => {
+        const candidates: { secret: string; tenantId: string | undefined }[] = [...platform];
+        for (const holder of holders ?? []) {
           if (!holder.webhookSecret) continue;
           try {
             const secret = stripe.secrets.decrypt(
@@ -82,9 +85,14 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
         });
         return { result, candidates };
       };
-      let { result: verified, candidates } = verifyAgainst(await lookups.secretHolders(claimed?.account));
+      const unmatched = (result: ReturnType<typeof verifyStripeSignature>) =>
+        !result.ok && result.reason === 'no_matching_signature';
+      let { result: verified, candidates } = verifyAgainst(undefined);
+      if (unmatched(verified)) {
+        ({ result: verified, candidates } = verifyAgainst(await lookups.secretHolders(claimed?.account)));
+      }
       // The remembered secrets may predate a connection made a moment ago: look again before refusing.
-      if (!verified.ok && verified.reason === 'no_matching_signature') {
+      if (unmatched(verified)) {
         ({ result: verified, candidates } = verifyAgainst(
           await lookups.secretHolders(claimed?.account, { fresh: true }),
         ));
@@ -109,16 +117,16 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
         ? (await lookups.connectionByAccount(event.account))?.tenantId
         : matchedTenant;
 
-      // (4) Store once and enqueue in the same transaction (group-committed with deliveries arriving
-      //     at the same moment). A duplicate delivery conflicts on (provider, event_id): nothing is
-      //     stored or enqueued again.
+      // (4) Store once and enqueue in the same statement (group-committed with deliveries arriving
+      //     at the same moment), answered after it commits. A duplicate delivery conflicts on
+      //     (provider, event_id), or is one the writer saw committed: nothing is stored or enqueued again.
       const created = await writer.write({
         provider: 'stripe',
         eventId: event.id,
         account: event.account,
         tenantId,
         type: event.type,
-        rawJson: rawBody.toString('utf8'),
+        rawJson: text,
         rawBodySha256: createHash('sha256').update(rawBody).digest('hex'),
         status: tenantId ? 'pending' : 'ignored',
         ...(tenantId
@@ -133,9 +141,9 @@ export const stripeWebhookRoutes: FastifyPluginAsyncZod<WebhookRouteOptions> = a
   );
 };
 
-function parseEvent(rawBody: Buffer): StripeEvent | undefined {
+function parseEvent(text: string): StripeEvent | undefined {
   try {
-    const parsed = eventShape.safeParse(JSON.parse(rawBody.toString('utf8')));
+    const parsed = eventShape.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;

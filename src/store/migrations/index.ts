@@ -6,6 +6,11 @@ import { integrations } from './0004_integrations.js';
 import { stripeSync } from './0005_stripe_sync.js';
 import { stripePayments } from './0006_stripe_payments.js';
 import { subscriptions } from './0007_subscriptions.js';
+import { quickbooksConnection } from './0008_quickbooks_connection.js';
+import { quickbooksSync } from './0009_quickbooks_sync.js';
+import { quickbooksPull } from './0010_quickbooks_pull.js';
+import { servicePrices } from './0011_service_prices.js';
+import { workflowsEmail } from './0012_workflows_email.js';
 
 export const migrations: readonly Migration[] = [
   tenantsAndAccess,
@@ -15,4 +20,9 @@ export const migrations: readonly Migration[] = [
   stripeSync,
   stripePayments,
   subscriptions,
+  quickbooksConnection,
+  quickbooksSync,
+  quickbooksPull,
+  servicePrices,
+  workflowsEmail,
 ];

@@ -6,7 +6,15 @@ import type { Queryable } from '../db.js';
  * at the provider, and records the link in the same transaction as the change that made it.
  */
 export type LinkProvider = 'stripe' | 'quickbooks';
-export type LinkLocalType = 'contact' | 'service' | 'invoice' | 'payment' | 'refund' | 'subscription';
+export type LinkLocalType =
+  | 'contact'
+  | 'service'
+  | 'invoice'
+  | 'payment'
+  | 'refund'
+  | 'subscription'
+  /** A Stripe payout ↔ its QuickBooks Deposit (migration 0009). */
+  | 'payout';
 
 export interface ExternalLink {
   readonly tenantId: string;

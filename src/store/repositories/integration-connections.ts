@@ -227,3 +227,29 @@ export async function markDisconnected(
   );
   return row ? fromRow(row) : undefined;
 }
+
+/** New credentials for a live connection (a refreshed OAuth token pair), sealed by the caller. */
+export function replaceCredentials(
+  db: Queryable,
+  connection: Connection,
+  sealed: string,
+): Promise<Connection> {
+  return update(db, connection, 'credentials = $3', [sealed]);
+}
+
+/**
+ * A person authorized the same account again: fresh credentials, back to connected, error cleared.
+ * The row (and everything linked to its id) is kept.
+ */
+export function recordReauthorized(
+  db: Queryable,
+  connection: Connection,
+  sealed: string,
+): Promise<Connection> {
+  return update(
+    db,
+    connection,
+    "credentials = $3, status = 'connected', last_verified_at = now(), last_error = NULL",
+    [sealed],
+  );
+}

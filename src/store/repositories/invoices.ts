@@ -32,6 +32,8 @@ export interface Invoice {
   readonly paymentLinkUrl: string | null;
   readonly stripeSyncStatus: 'pending' | 'synced' | 'failed' | null;
   readonly stripeSyncError: string | null;
+  readonly quickbooksSyncStatus: 'pending' | 'synced' | 'failed' | null;
+  readonly quickbooksSyncError: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -53,7 +55,10 @@ export interface NewInvoice {
  * Both drivers turn a `date` into a Date at midnight, but one in UTC and the other in local time, so
  * dates are read as text instead. Every read of invoices goes through this projection.
  */
-const INVOICE_COLUMNS = '*, issue_date::text AS issue_day, due_date::text AS due_day';
+// The QuickBooks push keeps its state in its own table (0009); read with the invoice, one row each.
+const QUICKBOOKS_SYNC = (column: string) =>
+  `(SELECT q.${column} FROM quickbooks_invoice_sync q WHERE q.tenant_id = invoices.tenant_id AND q.invoice_id = invoices.id) AS quickbooks_sync_${column}`;
+const INVOICE_COLUMNS = `*, issue_date::text AS issue_day, due_date::text AS due_day, ${QUICKBOOKS_SYNC('status')}, ${QUICKBOOKS_SYNC('error')}`;
 const INVOICES_VIEW = `(SELECT ${INVOICE_COLUMNS} FROM invoices) AS invoices`;
 
 export function invoiceFromRow(row: Row): Invoice {
@@ -82,6 +87,8 @@ export function invoiceFromRow(row: Row): Invoice {
     paymentLinkUrl: (row.payment_link_url as string | null) ?? null,
     stripeSyncStatus: (row.stripe_sync_status as Invoice['stripeSyncStatus']) ?? null,
     stripeSyncError: (row.stripe_sync_error as string | null) ?? null,
+    quickbooksSyncStatus: (row.quickbooks_sync_status as Invoice['quickbooksSyncStatus']) ?? null,
+    quickbooksSyncError: (row.quickbooks_sync_error as string | null) ?? null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
   };

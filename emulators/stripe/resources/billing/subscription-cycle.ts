@@ -44,7 +44,7 @@ function recurringOf(item: SubscriptionItemObject): { interval: string; interval
 }
 
 /** `1 × Gold (at $20.00 / month)`, the description Stripe gives subscription lines. */
-function describe(env: Env, item: SubscriptionItemObject, unit: string): string {
+function describe(env: Env, item: SubscriptionItemObject, unit: string, currency: string): string {
   const product = env.account.find('product', String(item.price.product));
   const name = product && typeof product.name === 'string' ? product.name : String(item.price.product);
   const recurring = recurringOf(item);
@@ -52,7 +52,7 @@ function describe(env: Env, item: SubscriptionItemObject, unit: string): string 
     recurring.interval_count === 1
       ? recurring.interval
       : `every ${recurring.interval_count} ${recurring.interval}s`;
-  const at = formatAmount(lineAmount(unit, 1), item.price.currency);
+  const at = formatAmount(lineAmount(unit, 1), currency);
   return `${item.quantity ?? 1} × ${name} (at ${at} / ${every})`;
 }
 
@@ -86,7 +86,10 @@ export function invoicePeriod(
     invoice.due_date = invoice.created + subscription.days_until_due * 86_400;
   }
   for (const item of subscription.items.data) {
-    const unit = unitAmountDecimal(item.price as PriceObject, subscription.currency, 'items');
+    // The item holds a snapshot of the price without its currency_options (an includable field that
+    // copies leave out); the stored price still has them, and a subscription in another currency needs them.
+    const price = env.account.find<PriceObject>('price', item.price.id);
+    const unit = unitAmountDecimal(price ?? (item.price as PriceObject), subscription.currency, 'items');
     const amount = lineAmount(unit, item.quantity ?? 1);
     const rates: TaxRateObject[] = item.tax_rates?.length
       ? item.tax_rates
@@ -96,7 +99,7 @@ export function invoicePeriod(
       object: 'line_item',
       amount,
       currency: subscription.currency,
-      description: describe(env, item, unit),
+      description: describe(env, item, unit, subscription.currency),
       discount_amounts: [],
       discountable: true,
       discounts: [],

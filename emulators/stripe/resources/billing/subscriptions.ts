@@ -4,7 +4,7 @@ import { stripeId } from '../../kernel/ids.js';
 import { matchesCreated, newestFirst, paginate } from '../../kernel/list.js';
 import { expand, int, listParams, metadata, mergeMetadata, parseParams, str } from '../../kernel/params.js';
 import type { ResourceModule } from '../../server.js';
-import { getCustomer, getPrice, getTaxRates } from './catalog.js';
+import { getCustomer, getPrice, getTaxRates, unitAmountDecimal } from './catalog.js';
 import {
   cancelSubscription,
   invoicePeriod,
@@ -59,6 +59,8 @@ export const subscriptionResource: ResourceModule = (router, deps) => {
           { param: `items[${i}][price]` },
         );
       }
+      // A subscription in another currency than the price's needs it among the price's currency_options.
+      unitAmountDecimal(price, currency, `items[${i}][price]`);
       if (
         price.recurring.interval !== first.recurring?.interval ||
         price.recurring.interval_count !== first.recurring.interval_count

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { money, toDecimalString } from '../../../domain/index.js';
 import { findPaymentByExternalId, findRefundByExternalId } from '../../../store/repositories/payments.js';
 import { appendInvoiceEvent } from '../../../store/repositories/timeline.js';
+import { enqueueQboDeposit } from '../../quickbooks/sync/enqueue.js';
 import { openAccess, readAll } from './context.js';
 import { defineHandler, ignored, processed } from './handler.js';
 import { insertPayoutItem, markPaymentsPaidOut, type PayoutItemRow, upsertPayout } from './store.js';
@@ -115,6 +116,8 @@ export const payoutPaid = defineHandler<Fetched>({
       net: sum((item) => item.net),
     });
     for (const item of items) await insertPayoutItem(tx, tenantId, payout.id, item);
+    // With QuickBooks deposits on, the payout becomes a Deposit (once its payments are in QuickBooks).
+    if (payout.status === 'paid') await enqueueQboDeposit(tx, tenantId, payout.id);
     const marked = await markPaymentsPaidOut(
       tx,
       tenantId,

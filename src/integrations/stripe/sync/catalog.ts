@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
 import { PermanentJobError } from '../../../jobs/errors.js';
 import {
@@ -15,16 +16,22 @@ import { call, keyFor, ourMetadata, type SyncContext } from './context.js';
  *   make a second product), name `<code> — <name>` (the code is what the issue maps to the product
  *   name; the name keeps it readable on Stripe's pages), description = the service's description,
  *   `active` = not archived. Archiving archives the product; it is never deleted.
- * - Price: the service's unit price in its currency (a service has exactly one currency, so there are
- *   no `currency_options`), `recurring[interval]` for recurring services, `tax_behavior` inclusive or
- *   exclusive when the service has a tax rate. Stripe prices are immutable: a changed price is a new
- *   price, made the product's `default_price`, and the old one is deactivated.
- * - The link service ↔ product keeps the current price in its data (price id, currency, amount,
- *   interval, tax behavior) and the version of the service last written to Stripe.
+ * - Price: one Stripe price per service: the unit price in its main currency, its prices in other
+ *   currencies as `currency_options[<currency>][unit_amount]` (each with the same tax behavior),
+ *   `recurring[interval]` for recurring services, `tax_behavior` inclusive or exclusive when the service
+ *   has a tax rate. We treat a price as immutable (Stripe's amounts are; its currency_options could be
+ *   edited, but one price per set of amounts keeps every past invoice and subscription pointing at
+ *   what it was sold at): a change to any amount is a new price, made the product's `default_price`,
+ *   and the old one is deactivated.
+ * - The link service ↔ product keeps the current price in its data (price id, currency, amount, other
+ *   currencies as "eur:9000 gbp:8000", interval, tax behavior) and the version of the service last
+ *   written to Stripe.
  */
 interface PriceSpec {
   readonly currency: string;
   readonly unit_amount: number;
+  /** The other currencies, canonical ("eur:9000 gbp:8000", sorted; "" for none) so links compare by value. */
+  readonly currency_options: string;
   readonly interval: Service['recurringInterval'];
   readonly tax_behavior: 'inclusive' | 'exclusive' | null;
 }
@@ -34,19 +41,35 @@ interface ServiceLinkData extends PriceSpec {
   readonly version: number;
 }
 
-export const SERVICE_SYNC_PRICE_KEYS = ['currency', 'unit_amount', 'interval', 'tax_behavior'] as const;
+export const SERVICE_SYNC_PRICE_KEYS = [
+  'currency',
+  'unit_amount',
+  'currency_options',
+  'interval',
+  'tax_behavior',
+] as const;
+
+function optionsText(options: readonly (readonly [string, number | null | undefined])[]): string {
+  return options
+    .map(([code, amount]) => `${code.toLowerCase()}:${amount ?? ''}`)
+    .sort()
+    .join(' ');
+}
 
 function priceSpec(service: Service): PriceSpec {
   return {
     currency: service.currency.toLowerCase(),
     unit_amount: service.unitPrice,
+    currency_options: optionsText(service.prices.map((price) => [price.currency, price.unitPrice])),
     interval: service.recurringInterval,
     tax_behavior: service.taxRate === null ? null : service.taxInclusive ? 'inclusive' : 'exclusive',
   };
 }
 
 function samePrice(a: PriceSpec, b: Readonly<Record<string, unknown>>): boolean {
-  return SERVICE_SYNC_PRICE_KEYS.every((key) => a[key] === b[key]);
+  // Links written before services had other currencies have no currency_options: they had none.
+  const other: Readonly<Record<string, unknown>> = { ...b, currency_options: b.currency_options ?? '' };
+  return SERVICE_SYNC_PRICE_KEYS.every((key) => a[key] === other[key]);
 }
 
 export function productIdFor(serviceId: string): string {
@@ -57,10 +80,23 @@ function productFields(service: Service) {
   return { name: `${service.code} — ${service.name}`, active: service.status === 'active' };
 }
 
+function currencyOptions(spec: PriceSpec): Record<string, Stripe.PriceCreateParams.CurrencyOptions> {
+  const options: Record<string, Stripe.PriceCreateParams.CurrencyOptions> = {};
+  for (const entry of spec.currency_options === '' ? [] : spec.currency_options.split(' ')) {
+    const [code = '', amount = ''] = entry.split(':');
+    options[code] = {
+      unit_amount: Number(amount),
+      ...(spec.tax_behavior === null ? {} : { tax_behavior: spec.tax_behavior }),
+    };
+  }
+  return options;
+}
+
 function priceParams(spec: PriceSpec) {
   return {
     currency: spec.currency,
     unit_amount: spec.unit_amount,
+    ...(spec.currency_options === '' ? {} : { currency_options: currencyOptions(spec) }),
     ...(spec.interval === null ? {} : { recurring: { interval: spec.interval } }),
     ...(spec.tax_behavior === null ? {} : { tax_behavior: spec.tax_behavior }),
   };
@@ -73,6 +109,10 @@ function priceKey(ctx: SyncContext, serviceId: string, spec: PriceSpec): string 
     'price',
     spec.currency,
     spec.unit_amount,
+    // The same main amount with other currencies is another price; hashed, as Stripe's keys stop at 255.
+    spec.currency_options === ''
+      ? 'single'
+      : createHash('sha256').update(spec.currency_options).digest('hex').slice(0, 16),
     spec.interval ?? 'once',
     spec.tax_behavior ?? 'none',
   );
@@ -261,12 +301,15 @@ async function createProduct(ctx: SyncContext, service: Service, spec: PriceSpec
 /** Whether the product's default price is what the service asks for (no call when just created). */
 async function priceMatches(ctx: SyncContext, priceId: string, spec: PriceSpec): Promise<boolean> {
   if (!ctx.retrying) return true;
+  // currency_options is includable: Stripe leaves it out of a price unless asked for.
   const price = await call(ctx, 'look up a price', undefined, (o) =>
-    ctx.access.stripe.prices.retrieve(priceId, {}, o),
+    ctx.access.stripe.prices.retrieve(priceId, { expand: ['currency_options'] }, o),
   );
+  const others = Object.entries(price.currency_options ?? {}).filter(([code]) => code !== price.currency);
   return samePrice(spec, {
     currency: price.currency,
     unit_amount: price.unit_amount ?? -1,
+    currency_options: optionsText(others.map(([code, option]) => [code, option.unit_amount])),
     interval: price.recurring?.interval ?? null,
     tax_behavior: price.tax_behavior === 'unspecified' ? null : price.tax_behavior,
   });
