@@ -21,6 +21,7 @@ import type { Db } from '../src/store/db.js';
 import { insertContact } from '../src/store/repositories/contacts.js';
 import { insertConnection } from '../src/store/repositories/integration-connections.js';
 import { insertService } from '../src/store/repositories/services.js';
+import { ensureDefaultWorkflows } from '../src/workflows/defaults.js';
 import { type Figure, timed } from './measure.js';
 
 /** QuickBooks' limits per realm, and the share of them the push paces itself to. */
@@ -181,6 +182,11 @@ async function pushRun(
   const { invoices, customers, timeScale } = options;
   const quickbooks = integrationFor(emulator);
   const tenantId = (await createTenant(db, `QuickBooks bench (${path})`)).id;
+  // The push alone: this business runs no invoice workflow (its default is provisioned, then unbound).
+  await db.transaction(async (tx) => {
+    await ensureDefaultWorkflows(tx, tenantId);
+    await tx.query('DELETE FROM workflow_bindings WHERE tenant_id = $1', [tenantId]);
+  });
   if (path === 'live') {
     await connect(db, emulator, quickbooks, tenantId, realmId, {});
     await sendInvoices(db, tenantId, options);

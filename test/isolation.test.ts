@@ -106,6 +106,17 @@ const walk: Record<string, Expectation> = {
   'GET /api/v1/workflow-bindings': { kind: 'list' },
   'GET /api/v1/emails': { kind: 'list' },
   'GET /api/v1/emails/{id}': { kind: 'not_found' },
+  'GET /api/v1/invoices/{id}/workflow': { kind: 'not_found' },
+  'POST /api/v1/invoices/{id}/workflow/nodes/{nodeId}/retry': { kind: 'not_found' },
+  'POST /api/v1/invoices/{id}/workflow/nodes/{nodeId}/complete': {
+    kind: 'not_found',
+    body: () => ({ status: 'paid' }),
+  },
+  'GET /api/v1/automations/review-request': { kind: 'list' },
+  'PATCH /api/v1/automations/review-request': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s own automation settings',
+  },
   'GET /api/v1/jobs': { kind: 'list' },
   'GET /api/v1/jobs/{id}': { kind: 'not_found' },
   'POST /api/v1/jobs/{id}/retry': { kind: 'not_found' },

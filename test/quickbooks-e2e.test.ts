@@ -5,14 +5,12 @@ import { type QuickBooksEmulator, startQuickBooksEmulator } from '../emulators/q
 import { type QboTestClient, qboClient } from '../emulators/quickbooks/testing.js';
 import { type StripeEmulator, startStripeEmulator } from '../emulators/stripe/server.js';
 import { loadConfig } from '../src/config.js';
-import { quickbooksInboundJobHandlers } from '../src/integrations/quickbooks/inbound/jobs.js';
 import { authorizeOnQuickBooks } from '../src/integrations/quickbooks/connection/test-harness.js';
 import { createQuickBooksIntegration } from '../src/integrations/quickbooks/settings.js';
-import { quickbooksSyncJobHandlers } from '../src/integrations/quickbooks/sync/index.js';
-import { stripeJobHandlers } from '../src/integrations/stripe/jobs.js';
 import { createStripeIntegration } from '../src/integrations/stripe/settings.js';
-import { stripeSyncJobHandlers } from '../src/integrations/stripe/sync/index.js';
 import { Worker } from '../src/jobs/worker.js';
+import { allJobHandlers } from '../src/runtime/job-handlers.js';
+import { catcherTransport } from '../src/email/transport.js';
 import { loadSecretBox } from '../src/security/secret-box.js';
 import { startTestApi, type TestApi } from './api.js';
 import { backends } from './databases.js';
@@ -100,19 +98,19 @@ describe.each(backends)('QuickBooks end to end on $name', (backend) => {
       secrets,
     });
     await api.app.listen({ host: '127.0.0.1', port });
-    const deps = { db: api.db, stripe: api.stripe, quickbooks: api.quickbooks };
     worker = new Worker({
       db: api.db,
       concurrency: 4,
       pollIntervalMs: 10,
       leaseMs: 10_000,
       backoff: { baseMs: 30, maxMs: 200, jitter: 0 },
-      handlers: {
-        ...stripeJobHandlers(deps),
-        ...stripeSyncJobHandlers(deps),
-        ...quickbooksInboundJobHandlers(deps),
-        ...quickbooksSyncJobHandlers(deps),
-      },
+      // What src/runtime/process.ts registers, workflows included.
+      handlers: allJobHandlers({
+        db: api.db,
+        stripe: api.stripe,
+        quickbooks: api.quickbooks,
+        mail: catcherTransport('Acme <billing@acme.test>'),
+      }),
     });
     worker.start();
   });

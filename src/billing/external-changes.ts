@@ -17,6 +17,7 @@ import { appendInvoiceEvent } from '../store/repositories/timeline.js';
 import type { LineDraft } from './lines.js';
 import { priceLines } from './lines.js';
 import { actorEvent, type BillingActor } from './payments.js';
+import { emitInvoicePaid } from '../workflows/engine/triggers.js';
 
 /**
  * Changes another system is the authority for, applied to our records: an accounting system
@@ -200,6 +201,7 @@ export async function adjustExternalPayment(
       ...(reopened.length > 0 && { reopened_billable_ids: reopened }),
     },
   });
+  if (status === 'paid' && invoice.status !== 'paid') await emitInvoicePaid(tx, updated);
   return updated;
 }
 

@@ -29,6 +29,8 @@ import {
 } from '../store/repositories/invoices-billables.js';
 import { deleteInvoiceLines, insertInvoiceLines } from '../store/repositories/invoices-lines.js';
 import { appendInvoiceEvent } from '../store/repositories/timeline.js';
+import { cancelInvoiceRun } from '../workflows/engine/cancel.js';
+import { emitInvoiceEvent } from '../workflows/engine/triggers.js';
 import { type LineDraft, priceLines } from './lines.js';
 
 /** Who is acting: every query is scoped to the tenant, every timeline event names the actor. */
@@ -171,6 +173,7 @@ export async function storeNewInvoice(
       ...(billableIds.length > 0 && { billable_ids: billableIds }),
     },
   });
+  await emitInvoiceEvent(tx, invoice, 'invoice_created');
   return { ...invoice, lines };
 }
 
@@ -274,40 +277,58 @@ export async function transitionInvoiceStatus(
   id: string,
   action: ManualInvoiceAction,
 ): Promise<InvoiceWithLines> {
-  return db.transaction(async (tx) => {
-    const invoice = await lockInvoice(tx, who.tenantId, id);
-    const status = transitionInvoice(invoice.status, action, {
-      archivedFrom: invoice.archivedFrom ?? undefined,
-    });
-    const patch: { -readonly [K in keyof InvoicePatch]: InvoicePatch[K] } = { status };
-    let released: string[] = [];
-    if (action === 'send') patch.stamp = 'sent_at';
-    if (action === 'void') {
-      patch.stamp = 'voided_at';
-      released = await moveInvoiceBillables(tx, who.tenantId, id, 'release');
-    }
-    if (action === 'archive') patch.archivedFrom = invoice.status;
-    if (action === 'unarchive') patch.archivedFrom = null;
-    const updated = await updateInvoice(tx, who.tenantId, id, patch);
-    await appendInvoiceEvent(tx, {
-      ...event(who, id),
-      kind: kinds[action],
-      message: messages[action],
-      data: {
-        from: invoice.status,
-        to: status,
-        ...(released.length > 0 && { released_billable_ids: released }),
-      },
-    });
-    // With Stripe connected, a sent invoice is pushed there (the job commits with the send, or not at all).
-    if (action === 'send') await enqueueInvoicePush(tx, who.tenantId, id);
-    // With QuickBooks connected, a sent invoice is pushed there and a void follows it (never when the
-    // actor is QuickBooks itself: no echo, see src/integrations/quickbooks/sync/enqueue.ts).
-    if (action === 'send' || action === 'void') {
-      await enqueueQboInvoiceSync(tx, who.tenantId, updated, action, who.actor);
-    }
-    return withLines(tx, updated);
+  return db.transaction((tx) => transitionInvoiceStatusIn(tx, who, id, action));
+}
+
+/** The same, inside the caller's transaction (a workflow step setting a status). */
+export async function transitionInvoiceStatusIn(
+  tx: Queryable,
+  who: Actor,
+  id: string,
+  action: ManualInvoiceAction,
+): Promise<InvoiceWithLines> {
+  const invoice = await lockInvoice(tx, who.tenantId, id);
+  const status = transitionInvoice(invoice.status, action, {
+    archivedFrom: invoice.archivedFrom ?? undefined,
   });
+  const patch: { -readonly [K in keyof InvoicePatch]: InvoicePatch[K] } = { status };
+  let released: string[] = [];
+  if (action === 'send') patch.stamp = 'sent_at';
+  if (action === 'void') {
+    patch.stamp = 'voided_at';
+    released = await moveInvoiceBillables(tx, who.tenantId, id, 'release');
+  }
+  if (action === 'archive') patch.archivedFrom = invoice.status;
+  if (action === 'unarchive') patch.archivedFrom = null;
+  const updated = await updateInvoice(tx, who.tenantId, id, patch);
+  await appendInvoiceEvent(tx, {
+    ...event(who, id),
+    kind: kinds[action],
+    message: messages[action],
+    data: {
+      from: invoice.status,
+      to: status,
+      ...(released.length > 0 && { released_billable_ids: released }),
+    },
+  });
+  // With Stripe connected, a sent invoice is pushed there (the job commits with the send, or not at all).
+  if (action === 'send') await enqueueInvoicePush(tx, who.tenantId, id);
+  // With QuickBooks connected, a sent invoice is pushed there and a void follows it (never when the
+  // actor is QuickBooks itself: no echo, see src/integrations/quickbooks/sync/enqueue.ts).
+  if (action === 'send' || action === 'void') {
+    await enqueueQboInvoiceSync(tx, who.tenantId, updated, action, who.actor);
+  }
+  // The invoice's workflow run starts (or continues) on sending; voiding or archiving ends it.
+  if (action === 'send') await emitInvoiceEvent(tx, updated, 'invoice_sent');
+  if (action === 'void' || action === 'archive') {
+    await cancelInvoiceRun(
+      tx,
+      who.tenantId,
+      id,
+      `the invoice was ${status === 'void' ? 'voided' : 'archived'}`,
+    );
+  }
+  return withLines(tx, updated);
 }
 
 export function event(who: Actor, invoiceId: string) {

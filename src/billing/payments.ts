@@ -19,6 +19,7 @@ import {
   type PaymentPurpose,
 } from '../store/repositories/payments.js';
 import { appendInvoiceEvent, type EventSystem } from '../store/repositories/timeline.js';
+import { emitPaymentEvents } from '../workflows/engine/triggers.js';
 import { type Actor, event, lockInvoice, words } from './invoices.js';
 
 /**
@@ -236,6 +237,8 @@ async function recordAgainstInvoice(
       },
     });
   }
+  // Workflow triggers (payment received, invoice paid) and waiting steps, wherever the money came from.
+  await emitPaymentEvents(tx, invoice, payment.id, paid);
   return { value: payment, created: true };
 }
 

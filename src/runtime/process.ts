@@ -2,20 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { buildApp } from '../http/app.js';
 import { scheduleStripeReconciliation } from '../integrations/stripe/inbound/reconcile.js';
-import { stripeJobHandlers } from '../integrations/stripe/jobs.js';
-import { stripeSyncJobHandlers } from '../integrations/stripe/sync/index.js';
-import { quickbooksInboundJobHandlers } from '../integrations/quickbooks/inbound/jobs.js';
-import { quickbooksSyncJobHandlers } from '../integrations/quickbooks/sync/index.js';
 import { scheduleQuickBooksCdc } from '../integrations/quickbooks/inbound/cdc.js';
 import { createQuickBooksIntegration } from '../integrations/quickbooks/settings.js';
 import { createStripeIntegration } from '../integrations/stripe/settings.js';
 import { enqueue } from '../jobs/queue.js';
 import { Worker } from '../jobs/worker.js';
+import { createMailTransport, type MailTransport } from '../email/transport.js';
 import type { Logger } from '../logger.js';
 import { loadSecretBox } from '../security/secret-box.js';
 import { openDatabase } from './database.js';
 import { ensureFirstRunAccount, firstRunBanner } from './first-run.js';
-import { cleanUpExpiredAccessData, MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
+import { allJobHandlers } from './job-handlers.js';
+import { MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
 
 export interface ProcessRoles {
   readonly api: boolean;
@@ -68,18 +66,14 @@ export async function runProcess(
 
   let worker: Worker | undefined;
   let maintenanceTimer: NodeJS.Timeout | undefined;
+  let mail: MailTransport | undefined;
   if (roles.worker) {
+    mail = createMailTransport(config.mail);
     worker = new Worker({
       db,
       logger,
       concurrency: config.workerConcurrency,
-      handlers: {
-        [MAINTENANCE_JOB]: async () => cleanUpExpiredAccessData(db),
-        ...stripeJobHandlers({ db, stripe }),
-        ...stripeSyncJobHandlers({ db, stripe }),
-        ...quickbooksInboundJobHandlers({ db, quickbooks }),
-        ...quickbooksSyncJobHandlers({ db, quickbooks }),
-      },
+      handlers: allJobHandlers({ db, stripe, quickbooks, mail, logger }),
     });
     worker.start();
     // Periodic work is enqueued under per-period dedupe keys, so any number of worker processes
@@ -114,6 +108,7 @@ export async function runProcess(
         logger.info({ graceMs }, 'draining');
         if (maintenanceTimer) clearInterval(maintenanceTimer);
         await Promise.all([app?.close(), worker?.stop({ graceMs })]);
+        mail?.close();
         await database.close();
         logger.info('stopped');
       })();

@@ -33,6 +33,9 @@ export type IdPrefix =
   /** a workflow, and one saved version of its definition */
   | 'wfl'
   | 'wfv'
+  /** a workflow run of one invoice, and one node execution (token) of a run */
+  | 'wfr'
+  | 'wft'
   /** an outgoing email */
   | 'eml';
 

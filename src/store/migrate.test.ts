@@ -21,6 +21,7 @@ describe.each(backends)('migrations on $name', (backend) => {
         '0010',
         '0011',
         '0012',
+        '0013',
       ]);
     } finally {
       await drop();

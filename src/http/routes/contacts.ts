@@ -10,6 +10,7 @@ import {
   listContacts,
   updateContact,
 } from '../../store/repositories/contacts.js';
+import { emitContactCreated } from '../../workflows/engine/triggers.js';
 import { requirePrincipal } from '../auth.js';
 import { notFound } from '../errors.js';
 import {
@@ -106,13 +107,18 @@ export const contactRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, { db
     async (request, reply) => {
       const { tenantId } = requirePrincipal(request, 'write');
       const body = request.body;
-      const contact = await insertContact(db, tenantId, {
-        kind: body.kind,
-        name: body.name,
-        email: body.email,
-        phone: body.phone,
-        billingAddress: body.billing_address,
-        preferredCurrency: body.preferred_currency,
+      // The contact and the start of a contact_created workflow commit together, or neither.
+      const contact = await db.transaction(async (tx) => {
+        const created = await insertContact(tx, tenantId, {
+          kind: body.kind,
+          name: body.name,
+          email: body.email,
+          phone: body.phone,
+          billingAddress: body.billing_address,
+          preferredCurrency: body.preferred_currency,
+        });
+        await emitContactCreated(tx, created);
+        return created;
       });
       return reply.status(201).send(contactJson(contact));
     },

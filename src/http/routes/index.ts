@@ -12,6 +12,7 @@ import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
 import { paymentRoutes } from './payments.js';
 import { serviceRoutes } from './services.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { workflowRunRoutes } from './workflow-runs.js';
 import { workflowRoutes } from './workflows.js';
 
 export interface ApiOptions {
@@ -40,6 +41,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(paymentRoutes, { db: options.db });
   await app.register(jobRoutes, { db: options.db });
   await app.register(workflowRoutes, { db: options.db });
+  await app.register(workflowRunRoutes, { db: options.db });
   await app.register(emailRoutes, { db: options.db });
   await app.register(stripeIntegrationRoutes, { db: options.db, stripe: options.stripe });
 };

@@ -11,6 +11,7 @@ import { quickbooksSync } from './0009_quickbooks_sync.js';
 import { quickbooksPull } from './0010_quickbooks_pull.js';
 import { servicePrices } from './0011_service_prices.js';
 import { workflowsEmail } from './0012_workflows_email.js';
+import { workflowRuns } from './0013_workflow_runs.js';
 
 export const migrations: readonly Migration[] = [
   tenantsAndAccess,
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   quickbooksPull,
   servicePrices,
   workflowsEmail,
+  workflowRuns,
 ];

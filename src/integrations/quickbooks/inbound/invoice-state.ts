@@ -1,3 +1,4 @@
+import { cancelInvoiceRun } from '../../../workflows/engine/cancel.js';
 import { canTransitionInvoice, money, toDecimalString, transitionInvoice } from '../../../domain/index.js';
 import type { Queryable } from '../../../store/db.js';
 import { findLinkByExternal } from '../../../store/repositories/external-links.js';
@@ -129,5 +130,12 @@ async function moveStatus(
       ...(released.length > 0 && { released_billable_ids: released }),
     },
   });
+  // Voided or deleted in QuickBooks: the invoice's workflow ends, as when it happens through our API.
+  await cancelInvoiceRun(
+    tx,
+    invoice.tenantId,
+    invoice.id,
+    `the invoice was ${action === 'void' ? 'voided' : 'deleted'} in QuickBooks`,
+  );
   return updated;
 }

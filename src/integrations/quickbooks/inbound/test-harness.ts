@@ -12,9 +12,9 @@ import {
   type QboHarness,
   startQboHarness,
 } from '../connection/test-harness.js';
-import { quickbooksSyncJobHandlers } from '../sync/index.js';
 import type { QboObject } from '../types.js';
-import { quickbooksInboundJobHandlers } from './jobs.js';
+import { catcherTransport } from '../../../email/transport.js';
+import { allJobHandlers } from '../../../runtime/job-handlers.js';
 
 /**
  * The pull end to end: our app listening on a real port, the QuickBooks emulator delivering real
@@ -60,7 +60,11 @@ export async function startPullHarness(
   const deps = { db: api.db, quickbooks: api.quickbooks };
   const worker = new Worker({
     db: api.db,
-    handlers: { ...quickbooksSyncJobHandlers(deps), ...quickbooksInboundJobHandlers(deps) },
+    handlers: allJobHandlers({
+      ...deps,
+      stripe: api.stripe,
+      mail: catcherTransport('Sandbox <billing@example.test>'),
+    }),
     concurrency: 4,
     pollIntervalMs: 10,
     leaseMs: 10_000,
@@ -86,6 +90,24 @@ export async function startPullHarness(
     );
     return row?.n ?? 0;
   };
+  const settle = async (tenant: TestTenant, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await emulator.webhooks.idle();
+      while ((await pendingJobs(tenant)) > 0) {
+        if (Date.now() > deadline) throw new Error(`jobs of ${tenant.tenantId} still pending`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await emulator.webhooks.idle();
+      if ((await pendingJobs(tenant)) === 0) break;
+    }
+    // Nothing may have failed on the way, even if a retry later succeeded.
+    const troubles = await api.db.query<{ type: string; state: string; last_error: string | null }>(
+      `SELECT type, state, last_error FROM jobs WHERE tenant_id = $1 AND (state = 'dead' OR last_error IS NOT NULL)`,
+      [tenant.tenantId],
+    );
+    expect(troubles).toEqual([]);
+  };
   return {
     ...harness,
     webhookUrl,
@@ -96,6 +118,8 @@ export async function startPullHarness(
       const tenant = await api.tenant();
       const answer = await connectQuickBooks(tenant, { realmId });
       expect(answer.statusCode, answer.body).toBeLessThan(400);
+      // Connecting starts a CDC sweep; let it finish, so what a test does next reaches us by webhook.
+      await settle(tenant);
       return { ...tenant, realmId };
     },
     person: async <T>(realmId: string, path: string, body?: unknown) =>
@@ -103,24 +127,7 @@ export async function startPullHarness(
     async switches(settings) {
       await admin('POST', '/_emulator/webhooks', settings);
     },
-    async settle(tenant, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        await emulator.webhooks.idle();
-        while ((await pendingJobs(tenant)) > 0) {
-          if (Date.now() > deadline) throw new Error(`jobs of ${tenant.tenantId} still pending`);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        await emulator.webhooks.idle();
-        if ((await pendingJobs(tenant)) === 0) break;
-      }
-      // Nothing may have failed on the way, even if a retry later succeeded.
-      const troubles = await api.db.query<{ type: string; state: string; last_error: string | null }>(
-        `SELECT type, state, last_error FROM jobs WHERE tenant_id = $1 AND (state = 'dead' OR last_error IS NOT NULL)`,
-        [tenant.tenantId],
-      );
-      expect(troubles).toEqual([]);
-    },
+    settle,
     async invoiceFor(tenant, qboInvoiceId) {
       const link = await findLinkByExternal(api.db, {
         tenantId: tenant.tenantId,

@@ -6,8 +6,8 @@ import type { TestBackend } from '../../../../test/databases.js';
 import { Worker } from '../../../jobs/worker.js';
 import { connectQuickBooks, type QboHarness, startQboHarness } from '../connection/test-harness.js';
 import type { QuickBooksConnectionSettings } from '../types.js';
-import { quickbooksInboundJobHandlers } from '../inbound/jobs.js';
-import { quickbooksSyncJobHandlers } from './index.js';
+import { catcherTransport } from '../../../email/transport.js';
+import { allJobHandlers } from '../../../runtime/job-handlers.js';
 import type { RealmRate } from './pace.js';
 
 /**
@@ -105,11 +105,15 @@ export async function startPushHarness(
     async runJobs(tenant, options = {}) {
       const worker = new Worker({
         db: api.db,
-        // Every handler a worker process registers: connecting enqueues the pull's first CDC sweep too.
-        handlers: {
-          ...quickbooksInboundJobHandlers({ db: api.db, quickbooks: api.quickbooks }),
-          ...quickbooksSyncJobHandlers({ db: api.db, quickbooks: api.quickbooks, realmRate }),
-        },
+        // Every handler a worker process registers: connecting starts the pull's first CDC sweep, and
+        // sending an invoice its workflow.
+        handlers: allJobHandlers({
+          db: api.db,
+          stripe: api.stripe,
+          quickbooks: api.quickbooks,
+          mail: catcherTransport('Sandbox <billing@example.test>'),
+          quickbooksRealmRate: realmRate,
+        }),
         concurrency: 8,
         pollIntervalMs: 10,
         leaseMs: 10_000,

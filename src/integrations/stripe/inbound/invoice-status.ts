@@ -8,6 +8,7 @@ import {
 } from '../../../domain/index.js';
 import type { Queryable } from '../../../store/db.js';
 import { type Invoice, type InvoicePatch, updateInvoice } from '../../../store/repositories/invoices.js';
+import { cancelInvoiceRun } from '../../../workflows/engine/cancel.js';
 import { moveInvoiceBillables } from '../../../store/repositories/invoices-billables.js';
 import { appendInvoiceEvent } from '../../../store/repositories/timeline.js';
 import {
@@ -72,6 +73,9 @@ export async function moveInvoice(
       ...(released.length > 0 && { released_billable_ids: released }),
     },
   });
+  // A voided invoice's workflow ends here, as when it is voided through our API.
+  if (action === 'void')
+    await cancelInvoiceRun(tx, invoice.tenantId, invoice.id, 'the invoice was voided in Stripe');
   return updated;
 }
 
