@@ -44,6 +44,8 @@ export interface Config {
   readonly quickbooksOAuthBase: string | undefined;
   /** Verifier tokens of the app's webhook endpoint; several while rotating. */
   readonly quickbooksWebhookVerifierTokens: readonly string[];
+  /** Embedded installs without Stripe/QuickBooks credentials run the emulators in-process (src/runtime/sandbox). */
+  readonly sandbox: boolean;
 }
 
 export interface MailConfig {
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quickbooksApiBase: optionalUrl(env, 'QUICKBOOKS_API_BASE'),
     quickbooksOAuthBase: optionalUrl(env, 'QUICKBOOKS_OAUTH_BASE'),
     quickbooksWebhookVerifierTokens: list(env, 'QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN'),
+    sandbox: boolean(env, 'SANDBOX', true),
   };
 }
 

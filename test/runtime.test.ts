@@ -25,7 +25,14 @@ describe('ledgerbridge start', () => {
 
   it('serves health, readiness and a working first-run account, then drains on stop', async () => {
     const dataDir = freshDataDir();
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '2' });
+    // The sandbox (emulators, demo business) has its own test: test/sandbox.test.ts.
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      WORKER_CONCURRENCY: '2',
+      SANDBOX: 'off',
+    });
     const banner = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const running = await runProcess(config, createLogger('silent'), { api: true, worker: true });
     const url = running.url ?? '';

@@ -15,6 +15,11 @@ export interface FirstRunCredentials {
   readonly owner_email: string;
   readonly owner_password: string;
   readonly api_key: string;
+  /** Set by the sandbox (src/runtime/sandbox): where everything runs, and when it began. */
+  readonly dashboard_url?: string;
+  readonly stripe_emulator_url?: string;
+  readonly quickbooks_emulator_url?: string;
+  readonly sandbox_started_at?: string;
 }
 
 export const FIRST_RUN_FILE = 'sandbox.json';
@@ -49,8 +54,13 @@ export async function ensureFirstRunAccount(
       api_key: secret,
     };
   });
-  writeFileSync(path, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  writeFirstRunFile(dataDir, credentials);
   return credentials;
+}
+
+/** (Re)writes `<DATA_DIR>/sandbox.json`, owner-only: it holds a password and an API key in clear. */
+export function writeFirstRunFile(dataDir: string, contents: FirstRunCredentials): void {
+  writeFileSync(join(dataDir, FIRST_RUN_FILE), `${JSON.stringify(contents, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function firstRunBanner(credentials: FirstRunCredentials, url: string, dataDir: string): string {
@@ -60,6 +70,12 @@ export function firstRunBanner(credentials: FirstRunCredentials, url: string, da
     `  tenant:   ${credentials.tenant_name} (${credentials.tenant_id})`,
     `  sign in:  ${credentials.owner_email} / ${credentials.owner_password}`,
     `  API key:  ${credentials.api_key}`,
+    ...(credentials.stripe_emulator_url
+      ? [`  Stripe:   emulated at ${credentials.stripe_emulator_url} (test card 4242 4242 4242 4242)`]
+      : []),
+    ...(credentials.quickbooks_emulator_url
+      ? [`  QBO:      emulated at ${credentials.quickbooks_emulator_url}`]
+      : []),
     `  (kept in ${join(dataDir, FIRST_RUN_FILE)}; try: curl -H "Authorization: Bearer ${credentials.api_key}" ${url}/api/v1/me)`,
     '',
   ].join('\n');

@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { loadSecretBox } from '../security/secret-box.js';
 import { openDatabase } from './database.js';
 import { ensureFirstRunAccount, firstRunBanner } from './first-run.js';
+import { sandboxWanted, setAsidePreviousSandbox, setUpSandbox, startSandbox } from './sandbox/index.js';
 import { allJobHandlers } from './job-handlers.js';
 import { MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
 
@@ -33,16 +34,27 @@ const MAINTENANCE_EVERY_MS = 15 * 60 * 1000;
  * PostgreSQL server; the queue's leases keep their work apart.
  */
 export async function runProcess(
-  config: Config,
+  configured: Config,
   logger: Logger,
   roles: ProcessRoles,
 ): Promise<RunningProcess> {
   // Before the database: a bad key file stops the process with nothing opened yet.
-  const secretBox = loadSecretBox(config);
+  const secretBox = loadSecretBox(configured);
+  const wantsSandbox = roles.api && sandboxWanted(configured);
+  const previousSandbox = wantsSandbox ? setAsidePreviousSandbox(configured.dataDir) : undefined;
+  if (previousSandbox) logger.info({ movedTo: previousSandbox }, 'sandbox: the previous one was set aside');
+  const database = await openDatabase(configured);
+  const { db } = database;
+  // No credentials on an embedded install: the emulators start, and the config points at them.
+  const sandbox = wantsSandbox
+    ? await startSandbox(configured).catch(async (error: unknown) => {
+        await database.close();
+        throw error;
+      })
+    : undefined;
+  const config = sandbox?.config ?? configured;
   const stripe = createStripeIntegration(config, secretBox);
   const quickbooks = createQuickBooksIntegration(config, secretBox);
-  const database = await openDatabase(config);
-  const { db } = database;
   logger.info({ database: database.location, kind: db.kind }, 'database ready');
 
   let app: FastifyInstance | undefined;
@@ -59,7 +71,9 @@ export async function runProcess(
     url = await app.listen({ host: config.host, port: config.port });
     // The embedded install is a sandbox: make it usable without any setup step.
     if (!config.databaseUrl) {
-      const credentials = await ensureFirstRunAccount(db, config.dataDir);
+      let credentials = await ensureFirstRunAccount(db, config.dataDir);
+      if (credentials && sandbox)
+        credentials = await setUpSandbox(sandbox, credentials, config.dataDir, logger);
       if (credentials) process.stdout.write(`${firstRunBanner(credentials, url, config.dataDir)}\n`);
     }
   }
@@ -109,6 +123,7 @@ export async function runProcess(
         if (maintenanceTimer) clearInterval(maintenanceTimer);
         await Promise.all([app?.close(), worker?.stop({ graceMs })]);
         mail?.close();
+        await sandbox?.close();
         await database.close();
         logger.info('stopped');
       })();

@@ -1,0 +1,116 @@
+import { createServer } from 'node:net';
+import { type StripeEmulator, startStripeEmulator } from '../../../emulators/stripe/server.js';
+import { type QuickBooksEmulator, startQuickBooksEmulator } from '../../../emulators/quickbooks/server.js';
+import type { Config } from '../../config.js';
+
+/**
+ * The sandbox: with the embedded database and no Stripe or QuickBooks credentials, `ledgerbridge
+ * start` runs the emulators in this process and points the integrations at them, so the real code
+ * paths (OAuth, API calls, webhooks) run end to end with nothing to set up. Each integration is
+ * emulated only when its own credentials are missing: configure real Stripe and it is real Stripe.
+ */
+
+/** The emulators' ports when free (else any free port); with PORT=0 every port is picked freely. */
+export const SANDBOX_STRIPE_PORT = 4010;
+export const SANDBOX_QUICKBOOKS_PORT = 4020;
+
+export interface Sandbox {
+  /** The configuration the process runs with: integrations and PUBLIC_URL pointed at the emulators. */
+  readonly config: Config;
+  readonly stripe: StripeEmulator | undefined;
+  readonly quickbooks: QuickBooksEmulator | undefined;
+  /** Where the app will listen, as the emulators reach it. */
+  readonly appUrl: string;
+  close(): Promise<void>;
+}
+
+export function sandboxWanted(config: Config): boolean {
+  if (!config.sandbox || config.databaseUrl) return false;
+  return !stripeConfigured(config) || !quickbooksConfigured(config);
+}
+
+const stripeConfigured = (config: Config) => Boolean(config.stripeSecretKey || config.stripeClientId);
+const quickbooksConfigured = (config: Config) => Boolean(config.quickbooksClientId);
+
+export async function startSandbox(config: Config): Promise<Sandbox> {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const anyPort = config.port === 0;
+  // The emulators must know where the app is (OAuth redirects, webhooks) before it listens.
+  const appPort = anyPort ? await freePort(config.host) : config.port;
+  const appUrl = `http://${host}:${appPort}`;
+  const publicUrl = config.publicUrl ?? appUrl;
+  let stripe: StripeEmulator | undefined;
+  let quickbooks: QuickBooksEmulator | undefined;
+  try {
+    if (!stripeConfigured(config)) {
+      const port = anyPort ? 0 : await portIfFree(config.host, SANDBOX_STRIPE_PORT);
+      stripe = await startStripeEmulator({ host: config.host, port });
+    }
+    if (!quickbooksConfigured(config)) {
+      const port = anyPort ? 0 : await portIfFree(config.host, SANDBOX_QUICKBOOKS_PORT);
+      quickbooks = await startQuickBooksEmulator({
+        host: config.host,
+        port,
+        webhooks: { url: `${publicUrl}/webhooks/quickbooks` },
+      });
+    }
+  } catch (error) {
+    await stripe?.close();
+    throw error;
+  }
+  const effective: Config = {
+    ...config,
+    port: appPort,
+    publicUrl,
+    ...(stripe
+      ? {
+          stripeApiBase: stripe.url,
+          stripeConnectBase: stripe.url,
+          stripeSecretKey: stripe.secretKey,
+          stripeClientId: stripe.clientId,
+        }
+      : {}),
+    ...(quickbooks
+      ? {
+          quickbooksApiBase: quickbooks.url,
+          quickbooksOAuthBase: quickbooks.url,
+          quickbooksClientId: quickbooks.clientId,
+          quickbooksClientSecret: quickbooks.clientSecret,
+          quickbooksWebhookVerifierTokens: [quickbooks.verifierToken],
+        }
+      : {}),
+  };
+  return {
+    config: effective,
+    stripe,
+    quickbooks,
+    appUrl,
+    async close() {
+      await Promise.all([stripe?.close(), quickbooks?.close()]);
+    },
+  };
+}
+
+async function portIfFree(host: string, port: number): Promise<number> {
+  return (await canListen(host, port)) ? port : 0;
+}
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not pick a free port');
+  return address.port;
+}
+
+function canListen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
