@@ -1,5 +1,5 @@
+import { eventually } from './wait.js';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuickBooksEmulator, startQuickBooksEmulator } from '../emulators/quickbooks/server.js';
 import { type QboTestClient, qboClient } from '../emulators/quickbooks/testing.js';
@@ -13,6 +13,7 @@ import { allJobHandlers } from '../src/runtime/job-handlers.js';
 import { catcherTransport } from '../src/email/transport.js';
 import { loadSecretBox } from '../src/security/secret-box.js';
 import { startTestApi, type TestApi } from './api.js';
+import { freePort } from '../src/runtime/sandbox/emulators.js';
 import { backends } from './databases.js';
 import { authorizeOnStripe, parseForm, submitForm } from './stripe-browser.js';
 
@@ -32,25 +33,6 @@ interface ContactJson {
 }
 type Qbo = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /**
  * The must-show flow of the QuickBooks issue, all over real HTTP, with the app configured from the
  * environment as `ledgerbridge start` is and a Worker with every integration's handlers: OAuth
@@ -66,7 +48,7 @@ describe.each(backends)('QuickBooks end to end on $name', (backend) => {
   let appUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     appUrl = `http://127.0.0.1:${port}`;
     stripe = await startStripeEmulator({
       ratePerSecond: 0,

@@ -1,3 +1,4 @@
+import { eventually } from './wait.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +16,6 @@ interface InvoiceJson {
   payment_link_url: string | null;
 }
 type Qbo = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * `npm start` with no credentials (the sandbox exists only on the embedded database, so PGlite only):

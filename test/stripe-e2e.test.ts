@@ -1,5 +1,5 @@
+import { eventually } from './wait.js';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountState, StripeObject } from '../emulators/stripe/kernel/state.js';
@@ -12,6 +12,7 @@ import { Worker } from '../src/jobs/worker.js';
 import { cleanUpExpiredAccessData, MAINTENANCE_JOB } from '../src/runtime/maintenance.js';
 import { loadSecretBox } from '../src/security/secret-box.js';
 import { startTestApi, type TestApi } from './api.js';
+import { freePort } from '../src/runtime/sandbox/emulators.js';
 import { backends } from './databases.js';
 import { authorizeOnStripe, parseForm, submitForm } from './stripe-browser.js';
 
@@ -50,27 +51,6 @@ interface TimelineEntry {
 
 const CALLBACK_PATH = '/api/v1/integrations/stripe/oauth/callback';
 
-/** A free loopback port, so PUBLIC_URL can name our app before it listens. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Polls `probe` until it returns something other than undefined. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /**
  * The must-show flow of issue 3, all over real HTTP: our app on a real port configured from the
  * environment as `ledgerbridge start` is (STRIPE_API_BASE, STRIPE_CONNECT_BASE, STRIPE_SECRET_KEY,
@@ -89,7 +69,7 @@ describe.each(backends)('Stripe end to end on $name', (backend) => {
       ratePerSecond: 0,
       webhookRetry: { baseDelayMs: 5, maxAttempts: 6 },
     });
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     appUrl = `http://127.0.0.1:${port}`;
     const config = loadConfig({
       STRIPE_API_BASE: emulator.url,

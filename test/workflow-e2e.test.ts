@@ -1,5 +1,5 @@
+import { eventually } from './wait.js';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QuickBooksEmulator, startQuickBooksEmulator } from '../emulators/quickbooks/server.js';
 import { qboClient } from '../emulators/quickbooks/testing.js';
@@ -19,6 +19,7 @@ import { loadSecretBox } from '../src/security/secret-box.js';
 import type { Db } from '../src/store/db.js';
 import { withWorkflowWakes, workflowJobHandlers } from '../src/workflows/engine/handlers.js';
 import { startTestApi, type TestApi } from './api.js';
+import { freePort } from '../src/runtime/sandbox/emulators.js';
 import { backends } from './databases.js';
 import { authorizeOnStripe, parseForm, submitForm } from './stripe-browser.js';
 
@@ -46,25 +47,6 @@ interface EntryJson {
   occurred_at: string;
 }
 type Qbo = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** A catcher that counts what it was handed, and can tell the test when it was. */
 function countingTransport(onDeliver: () => void = () => undefined): MailTransport & { delivered: number } {
@@ -119,7 +101,7 @@ describe.each(backends)('workflow engine end to end on $name', (backend) => {
   };
 
   beforeAll(async () => {
-    const port = await freePort();
+    const port = await freePort('127.0.0.1');
     appUrl = `http://127.0.0.1:${port}`;
     stripe = await startStripeEmulator({
       ratePerSecond: 0,

@@ -95,7 +95,8 @@ async function portIfFree(host: string, port: number): Promise<number> {
   return (await canListen(host, port)) ? port : 0;
 }
 
-async function freePort(host: string): Promise<number> {
+/** A port nothing listens on right now, for a server that must be named before it listens. */
+export async function freePort(host: string): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
