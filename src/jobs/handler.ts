@@ -14,6 +14,8 @@ export type JobHandler = (job: Job, context: JobContext) => Promise<unknown>;
 
 type LogFn = (obj: object, msg?: string) => void;
 export interface JobLogger {
+  /** Routine events (a job snoozing while it waits); pino's debug, off at the default level. */
+  debug?: LogFn;
   info: LogFn;
   warn: LogFn;
   error: LogFn;

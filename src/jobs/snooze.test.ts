@@ -75,6 +75,37 @@ describe.each(backends)('snoozing jobs on $name', (backend) => {
     expect(await worker.runOnce()).toBe(1);
     expect(await getJob(db, tenant, job.id)).toMatchObject({ state: 'dead', attempts: 2 });
   });
+
+  it('logs a snooze at debug, not as a failure; a retry still warns', async () => {
+    const logged: { level: string; msg: string | undefined }[] = [];
+    const at =
+      (level: string) =>
+      (_obj: object, msg?: string): void => {
+        logged.push({ level, msg });
+      };
+    await add('waits', 3);
+    await add('flaky', 3);
+    const worker = new Worker({
+      db,
+      logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+      handlers: {
+        waits: async () => {
+          throw new SnoozeJobError('waiting for the payment link', 60_000);
+        },
+        flaky: async () => {
+          throw new Error('connection reset');
+        },
+      },
+    });
+    expect(await worker.runOnce()).toBe(2);
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        { level: 'debug', msg: 'job snoozed' },
+        { level: 'warn', msg: 'job failed' },
+      ]),
+    );
+    expect(logged).toHaveLength(2);
+  });
 });
 
 describe('SnoozeJobError', () => {

@@ -208,15 +208,19 @@ export class Worker {
     if (entry.released || controller.signal.aborted) return; // released, crashed, or lease lost
     this.active.delete(job.id);
     const applied = await this.finish(job, outcome);
-    if (applied && outcome.event !== 'succeed') {
-      const level = outcome.event === 'dead_letter' ? 'error' : 'warn';
-      this.logger[level](
-        { jobId: job.id, type: job.type, attempt: job.attempts, error: outcome.lastError },
-        'job failed',
-      );
-    }
+    if (applied && outcome.event !== 'succeed') this.logOutcome(job, outcome);
     if (this.active.size === 0) this.stopHeartbeats();
     this.wake();
+  }
+
+  private logOutcome(job: Job, outcome: Outcome): void {
+    const fields = { jobId: job.id, type: job.type, attempt: job.attempts, error: outcome.lastError };
+    // A snooze is a job waiting as designed (a workflow step's timer, a paused connection): not a failure.
+    if (outcome.event === 'release') {
+      this.logger.debug?.({ ...fields, delayMs: outcome.delayMs }, 'job snoozed');
+      return;
+    }
+    this.logger[outcome.event === 'dead_letter' ? 'error' : 'warn'](fields, 'job failed');
   }
 
   private classify(job: Job, error: unknown): Outcome {
