@@ -19,6 +19,7 @@ import {
   deleteQboLink,
   getQboInvoiceSyncState,
   setQboInvoiceSyncState,
+  writeInvoiceOutcome,
 } from './store.js';
 import { createOnce, updateFresh } from './writes.js';
 
@@ -198,7 +199,7 @@ export async function verifyTotal(
       token = fresh.SyncToken ?? token;
     }
   }
-  await ctx.db.transaction(async (tx) => {
+  await writeInvoiceOutcome(ctx.db, ctx.tenantId, invoice.id, async (tx) => {
     await deleteQboLink(tx, ctx.tenantId, 'invoice', invoice.id);
     await bumpQboInvoiceGeneration(tx, ctx.tenantId, invoice.id);
   });
@@ -242,8 +243,13 @@ async function voidReplica(
   return { quickbooks_invoice_id: replicaId, action: 'voided' };
 }
 
-export async function succeeded(ctx: QboSyncContext, invoiceId: string, replicaId: string, action: string) {
-  await ctx.db.transaction(async (tx) => {
+export async function succeeded(
+  ctx: Pick<QboSyncContext, 'db' | 'tenantId' | 'realmId'>,
+  invoiceId: string,
+  replicaId: string,
+  action: string,
+) {
+  await writeInvoiceOutcome(ctx.db, ctx.tenantId, invoiceId, async (tx) => {
     await setQboInvoiceSyncState(tx, ctx.tenantId, invoiceId, 'synced', null);
     await appendInvoiceEvent(tx, {
       tenantId: ctx.tenantId,
@@ -265,7 +271,7 @@ export async function markInvoiceFailed(
   message: string,
   data: Record<string, unknown>,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
+  await writeInvoiceOutcome(db, tenantId, invoiceId, async (tx) => {
     await setQboInvoiceSyncState(tx, tenantId, invoiceId, 'failed', message);
     await appendInvoiceEvent(tx, {
       tenantId,

@@ -1,5 +1,6 @@
-import type { Queryable } from '../../../store/db.js';
+import type { Db, Queryable } from '../../../store/db.js';
 import type { LinkLocalType } from '../../../store/repositories/external-links.js';
+import { getInvoice } from '../../../store/repositories/invoices.js';
 
 /** The push's own tables (migration 0009_quickbooks_sync.ts). */
 
@@ -33,6 +34,25 @@ export async function getQboInvoiceSyncState(
   return row
     ? { status: row.status, error: row.error, generation: Number(row.generation), syncedAt: row.synced_at }
     : undefined;
+}
+
+/**
+ * One write of the push's outcome about an invoice (sync state, link, timeline), in a transaction
+ * that locks the invoice row first. Every invoice change takes that row first: a void locks it, then
+ * marks its QuickBooks job pending on the quickbooks_invoice_sync row. An outcome that took the sync
+ * row first and the invoice row second (its timeline entry's foreign key) deadlocked with such a
+ * void; locked first here, it just waits for the void to commit (void-race.test.ts).
+ */
+export async function writeInvoiceOutcome(
+  db: Db,
+  tenantId: string,
+  invoiceId: string,
+  write: (tx: Queryable) => Promise<void>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await getInvoice(tx, tenantId, invoiceId, { forUpdate: true });
+    await write(tx);
+  });
 }
 
 /** Pending (when the push is enqueued), synced (with the time) or failed (with the reason). */
