@@ -293,7 +293,12 @@ export async function transitionInvoiceStatusIn(
   });
   const patch: { -readonly [K in keyof InvoicePatch]: InvoicePatch[K] } = { status };
   let released: string[] = [];
-  if (action === 'send') patch.stamp = 'sent_at';
+  if (action === 'send') {
+    patch.stamp = 'sent_at';
+    // Sent without a due date, it is due on receipt — said explicitly, so Stripe, QuickBooks (which
+    // would otherwise apply its own terms) and this invoice all carry the same date.
+    if (invoice.dueDate === null) patch.dueDate = dueOnReceipt(invoice.issueDate);
+  }
   if (action === 'void') {
     patch.stamp = 'voided_at';
     released = await moveInvoiceBillables(tx, who.tenantId, id, 'release');
@@ -337,4 +342,10 @@ export function event(who: Actor, invoiceId: string) {
 
 export function words(status: InvoiceStatus): string {
   return status.replaceAll('_', ' ');
+}
+
+/** The later of the issue date and today (UTC): an invoice cannot fall due before it is issued. */
+function dueOnReceipt(issueDate: string): string {
+  const today = new Date().toISOString().slice(0, 10);
+  return issueDate > today ? issueDate : today;
 }

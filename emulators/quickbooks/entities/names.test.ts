@@ -68,6 +68,52 @@ describe('QuickBooks emulator: customers, items, accounts, updates', () => {
     expect(listed.body.QueryResponse).toEqual({});
   });
 
+  it('refuses to make a customer with an open balance inactive (6220), and allows it once paid', async () => {
+    const customer = await qbo.create('Customer', { DisplayName: 'Still Owes' });
+    const invoice = await qbo.create('Invoice', {
+      CustomerRef: { value: customer.Id },
+      Line: [{ Amount: 40, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: {} }],
+    });
+    const owing = (await qbo.get(`customer/${customer.Id}`)).body.Customer;
+    expect(owing.Balance).toBe(40);
+    const refused = await qbo.post('customer', {
+      Id: customer.Id,
+      SyncToken: owing.SyncToken,
+      sparse: true,
+      Active: false,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.Fault).toMatchObject({
+      type: 'ValidationFault',
+      Error: [{ code: '6220', Message: 'Delete List Has Balance Error' }],
+    });
+    expect((await qbo.get(`customer/${customer.Id}`)).body.Customer).toMatchObject({
+      Active: true,
+      SyncToken: owing.SyncToken,
+    });
+    // A full update that leaves Active out keeps it active, and is not refused.
+    const renamed = await qbo.post('customer', {
+      Id: customer.Id,
+      SyncToken: owing.SyncToken,
+      DisplayName: 'Still Owes Ltd',
+    });
+    expect(renamed.body.Customer).toMatchObject({ Active: true, Balance: 40 });
+    await qbo.create('Payment', {
+      CustomerRef: { value: customer.Id },
+      TotalAmt: 40,
+      Line: [{ Amount: 40, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
+    });
+    const paid = (await qbo.get(`customer/${customer.Id}`)).body.Customer;
+    expect(paid.Balance).toBe(0);
+    const inactive = await qbo.post('customer', {
+      Id: customer.Id,
+      SyncToken: paid.SyncToken,
+      sparse: true,
+      Active: false,
+    });
+    expect(inactive.body.Customer).toMatchObject({ Active: false });
+  });
+
   it('applies a sparse update to the fields sent only, and a full update clears the others', async () => {
     const customer = await qbo.create('Customer', {
       DisplayName: 'Sparse Ltd',

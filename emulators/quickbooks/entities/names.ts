@@ -102,6 +102,10 @@ export const customerHandler: EntityHandler = {
       CurrencyRef: currencyRef(ctx, input.CurrencyRef ?? existing?.CurrencyRef),
     };
     if (parent) object.Level = Number(parent.Level ?? 0) + 1;
+    // Making a customer inactive is QuickBooks' "delete", refused while the customer still owes or is
+    // owed anything (open invoices, unapplied credits or payments).
+    const deactivating = existing !== undefined && existing.Active !== false && object.Active === false;
+    if (deactivating && toCents(existing.Balance ?? 0, 'Balance') !== 0) throw faults.deleteHasBalance();
     return { object };
   },
 };

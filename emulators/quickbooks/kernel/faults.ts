@@ -89,6 +89,14 @@ export const faults = {
       'Duplicate Name Exists Error',
       `The name supplied already exists. : Another ${kind} is already using this name. Please use a different name.`,
     ),
+  // Intuit's code list names 6220 "Delete Entity Has Balance Error"; live answers to making a
+  // customer with an open balance inactive read as below.
+  deleteHasBalance: () =>
+    validation(
+      '6220',
+      'Delete List Has Balance Error',
+      'The entity you are trying to delete has an open balance. : This customer cannot be deleted because it has a non-zero balance',
+    ),
   deposited: () =>
     validation(
       '6540',

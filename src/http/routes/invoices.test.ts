@@ -217,9 +217,12 @@ describe.each(backends)('invoices API on $name', (backend) => {
     expect(early.statusCode).toBe(409);
     expect(early.json().error.message).toContain('cannot void an invoice that is draft');
 
+    expect(draft.due_date).toBeNull();
     const sent = (await tenant.request('POST', `${url}/send`)).json();
     expect(sent).toMatchObject({ status: 'open' });
     expect(sent.sent_at).not.toBeNull();
+    // Sent without a due date: due on receipt, stated, so Stripe and QuickBooks carry the same date.
+    expect(sent.due_date).toBe(new Date().toISOString().slice(0, 10));
     const uncollectible = (await tenant.request('POST', `${url}/mark-uncollectible`)).json();
     expect(uncollectible.status).toBe('uncollectible');
     const archived = (await tenant.request('POST', `${url}/archive`)).json();

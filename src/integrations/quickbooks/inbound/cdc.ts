@@ -26,7 +26,8 @@ import { pullObject } from './pull.js';
  */
 export const QBO_CDC_JOB = 'quickbooks.cdc';
 
-export const CDC_ENTITIES = ['Customer', 'Payment', 'CreditMemo', 'Invoice'] as const;
+// RefundReceipt last: a refund entered in QuickBooks ties to a payment the same sweep may record.
+export const CDC_ENTITIES = ['Customer', 'Payment', 'CreditMemo', 'Invoice', 'RefundReceipt'] as const;
 /** How often the scheduler sweeps each connection. */
 export const CDC_EVERY_MS = 15 * 60 * 1000;
 const OVERLAP_MS = 5 * 60 * 1000;

@@ -18,6 +18,7 @@ import {
 } from './context.js';
 import { importInvoice } from './invoice-import.js';
 import { lineDrafts } from './invoice-lines.js';
+import { adoptTermsDueDate } from './own-writes.js';
 import {
   archiveFromQuickBooks,
   isVoidedInQuickBooks,
@@ -32,6 +33,8 @@ import { taggedLocalId } from './tags.js';
  * - voided → ours voided (or a conflict note when payments are recorded here);
  * - amount or due date changed while nobody has paid → ours follows (QuickBooks is the authority for
  *   those two on unpaid invoices); with payments recorded, a changed amount is a conflict note;
+ * - the due date QuickBooks gave our own create (we sent none) → ours, as QuickBooks' terms, not as
+ *   a change (own-writes.ts);
  * - not one of ours → imported when settings.invoices_pull is on (invoice-import.ts).
  */
 export async function pullInvoice(
@@ -66,15 +69,28 @@ export async function pullInvoice(
 async function applyInvoiceState(
   tx: Queryable,
   ctx: PullContext,
+  pulled: Invoice,
+  qboInvoiceId: string,
+  object: QboObject,
+): Promise<PullOutcome> {
+  if (isVoidedInQuickBooks(object, pulled.currency)) return voidFromQuickBooks(tx, ctx, pulled, qboInvoiceId);
+  if (pulled.status === 'void' || pulled.status === 'archived') {
+    return ignored(`the invoice is ${pulled.status} here; QuickBooks changes no longer apply to it`);
+  }
+  // The due date QuickBooks' terms gave our own create is no person's change (own-writes.ts).
+  const adopted = await adoptTermsDueDate(tx, ctx, pulled, qboInvoiceId, object);
+  const invoice = adopted ?? pulled;
+  const outcome = await followQuickBooks(tx, ctx, invoice, qboInvoiceId, object);
+  return adopted && outcome.status === 'ignored' ? processed : outcome;
+}
+
+async function followQuickBooks(
+  tx: Queryable,
+  ctx: PullContext,
   invoice: Invoice,
   qboInvoiceId: string,
   object: QboObject,
 ): Promise<PullOutcome> {
-  if (isVoidedInQuickBooks(object, invoice.currency))
-    return voidFromQuickBooks(tx, ctx, invoice, qboInvoiceId);
-  if (invoice.status === 'void' || invoice.status === 'archived') {
-    return ignored(`the invoice is ${invoice.status} here; QuickBooks changes no longer apply to it`);
-  }
   const total = toMinor(object.TotalAmt, invoice.currency);
   const dueDate = stringField(object, 'DueDate');
   const data = { quickbooks_invoice_id: qboInvoiceId, quickbooks_sync_token: object.SyncToken ?? '' };

@@ -219,6 +219,8 @@ describe.each(backends)('QuickBooks pull of invoices and customers on $name', (b
     const { customerId, qboInvoiceId } = await invoiceInQuickBooks(h, tenant);
     await h.settle(tenant);
     const invoice = await ours(h, tenant, qboInvoiceId);
+    // QuickBooks refuses to make a customer with an open balance inactive (6220): paid first.
+    await h.person(tenant.realmId, `invoices/${qboInvoiceId}/payments`, {});
     await h.person(tenant.realmId, `customers/${customerId}/delete`);
     await h.settle(tenant);
     expect((await getContact(h.api.db, tenant.tenantId, invoice.contactId))?.archived).toBe(true);

@@ -13,6 +13,7 @@ import {
 import { pullCustomer } from './customers.js';
 import { pullInvoice } from './invoices.js';
 import { pullPayment } from './payments.js';
+import { pullRefundReceipt } from './refunds.js';
 
 /**
  * The one entry point both webhooks and CDC sweeps use: apply a QuickBooks object's CURRENT state.
@@ -50,6 +51,8 @@ export async function pullObject(
       });
     case 'Customer':
       return pullCustomer(ctx, id, object, commit);
+    case 'RefundReceipt':
+      return pullRefundReceipt(ctx, id, object, commit);
     case 'CreditMemo':
       return commit(async () =>
         ignored(

@@ -21,7 +21,13 @@ export interface QuickBooksWebhookRouteOptions {
 }
 
 /** The QuickBooks objects the pull applies; notifications about any other entity are kept as ignored. */
-export const PULLED_ENTITIES: ReadonlySet<string> = new Set(['Invoice', 'Payment', 'Customer', 'CreditMemo']);
+export const PULLED_ENTITIES: ReadonlySet<string> = new Set([
+  'Invoice',
+  'Payment',
+  'Customer',
+  'CreditMemo',
+  'RefundReceipt',
+]);
 
 const receivedSchema = z.object({
   received: z.literal(true),

@@ -154,7 +154,14 @@ export async function saveLink(
     localId: invoiceId,
     externalId: replica.Id ?? '',
     externalAccount: ctx.realmId,
-    data: { ...extra, sync_token: replica.SyncToken, total: replica.TotalAmt },
+    // due_date: what QuickBooks answered (its terms' date when we sent none): the pull tells our own
+    // write coming back from a person's due-date edit by it (inbound/own-writes.ts).
+    data: {
+      ...extra,
+      sync_token: replica.SyncToken,
+      total: replica.TotalAmt,
+      due_date: replica.DueDate ?? null,
+    },
   });
 }
 
