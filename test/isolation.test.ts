@@ -117,6 +117,14 @@ const walk: Record<string, Expectation> = {
     kind: 'own_tenant_only',
     why: 'the caller’s own automation settings',
   },
+  'GET /api/v1/automations/webhook-signing-secret': {
+    kind: 'own_tenant_only',
+    why: 'the caller’s own signing secret (webhook-signing-secret.test.ts checks tenants differ)',
+  },
+  'POST /api/v1/automations/webhook-signing-secret/roll': {
+    kind: 'own_tenant_only',
+    why: 'rolls the caller’s own signing secret',
+  },
   'GET /api/v1/jobs': { kind: 'list' },
   'GET /api/v1/jobs/{id}': { kind: 'not_found' },
   'POST /api/v1/jobs/{id}/retry': { kind: 'not_found' },

@@ -41,7 +41,7 @@ export function allJobHandlers(deps: JobHandlerDeps): Record<string, JobHandler>
         quickbooks,
         ...(deps.quickbooksRealmRate ? { realmRate: deps.quickbooksRealmRate } : {}),
       }),
-      ...workflowJobHandlers({ db, mail: deps.mail }),
+      ...workflowJobHandlers({ db, mail: deps.mail, secrets: stripe.secrets }),
     },
     deps.logger,
   );

@@ -22,6 +22,7 @@ describe.each(backends)('migrations on $name', (backend) => {
         '0011',
         '0012',
         '0013',
+        '0014',
       ]);
     } finally {
       await drop();

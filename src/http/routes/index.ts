@@ -12,6 +12,7 @@ import { opportunityRoutes, orderRoutes, ticketRoutes } from './parents.js';
 import { paymentRoutes } from './payments.js';
 import { serviceRoutes } from './services.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { webhookSigningSecretRoutes } from './webhook-signing-secret.js';
 import { workflowRunRoutes } from './workflow-runs.js';
 import { workflowRoutes } from './workflows.js';
 
@@ -42,6 +43,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(jobRoutes, { db: options.db });
   await app.register(workflowRoutes, { db: options.db });
   await app.register(workflowRunRoutes, { db: options.db });
+  await app.register(webhookSigningSecretRoutes, { db: options.db, secrets: options.stripe.secrets });
   await app.register(emailRoutes, { db: options.db });
   await app.register(stripeIntegrationRoutes, { db: options.db, stripe: options.stripe });
 };

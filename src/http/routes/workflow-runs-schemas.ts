@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { PAYMENT_METHODS } from '../../domain/index.js';
 import { SETTABLE_STATUSES, type WorkflowGraph } from '../../domain/workflows/index.js';
-import {
-  RUN_STATUSES,
-  TOKEN_STATES,
-  type WorkflowRun,
-  type WorkflowToken,
-} from '../../store/repositories/workflow-runs.js';
+import { RUN_STATUSES, type WorkflowRun } from '../../store/repositories/workflow-runs.js';
+import { TOKEN_STATES, type WorkflowToken } from '../../store/repositories/workflow-tokens.js';
 import type { WorkflowDefinition } from '../../store/repositories/workflows.js';
 import type { AutomationSettings } from '../../workflows/engine/automation-settings.js';
 import { iso, isoOrNull, isoTimestamp } from '../schemas/common.js';

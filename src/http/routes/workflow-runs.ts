@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { PaymentMethod } from '../../domain/index.js';
 import type { Db } from '../../store/db.js';
 import { getInvoice } from '../../store/repositories/invoices.js';
-import { getInvoiceRun, listTokens } from '../../store/repositories/workflow-runs.js';
+import { getInvoiceRun } from '../../store/repositories/workflow-runs.js';
+import { listTokens } from '../../store/repositories/workflow-tokens.js';
 import {
   automationSettings,
   updateReviewRequestSettings,

@@ -89,7 +89,7 @@ export interface DemoData {
 
 /**
  * The catalog, three customers, an opportunity each with billables, the default invoice workflow,
- * and the first customer's work invoiced and sent. Run once, on the first start, after connecting.
+ * the review-request automation on, and the first customer's work invoiced and sent. Run once, on the first start, after connecting.
  */
 export async function seedDemoData(api: DemoApi): Promise<DemoData> {
   const services: Created[] = [];
@@ -121,6 +121,11 @@ export async function seedDemoData(api: DemoApi): Promise<DemoData> {
   }
   // Looking at the workflows provisions the built-in one and binds it to invoices.
   await api.call('GET', '/workflows?form_type=invoice');
+  // A customer's first invoice paid in full brings a review request, caught like every email.
+  await api.call('PATCH', '/automations/review-request', {
+    enabled: true,
+    review_url: 'https://reviews.example/demo-business',
+  });
   const draft = await api.call('POST', '/invoices/from-billables', {
     billable_ids: billablesByOpportunity[0],
     memo: 'Thank you for your business.',

@@ -12,6 +12,7 @@ import { quickbooksPull } from './0010_quickbooks_pull.js';
 import { servicePrices } from './0011_service_prices.js';
 import { workflowsEmail } from './0012_workflows_email.js';
 import { workflowRuns } from './0013_workflow_runs.js';
+import { webhookSigningSecrets } from './0014_webhook_signing_secrets.js';
 
 export const migrations: readonly Migration[] = [
   tenantsAndAccess,
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   servicePrices,
   workflowsEmail,
   workflowRuns,
+  webhookSigningSecrets,
 ];

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../store/db.js';
 
-/** Per tenant: the review-request automation, and the secret that signs webhook nodes' payloads. */
+/** Per tenant: the review-request automation (the same row keeps the webhook signing secrets). */
 export interface AutomationSettings {
   readonly tenantId: string;
   readonly reviewRequestEnabled: boolean;
   readonly reviewUrl: string | null;
-  readonly webhookSecret: string;
   readonly updatedAt: Date;
 }
 
@@ -15,21 +13,19 @@ function fromRow(row: Record<string, unknown>): AutomationSettings {
     tenantId: String(row.tenant_id),
     reviewRequestEnabled: Boolean(row.review_request_enabled),
     reviewUrl: (row.review_url as string | null) ?? null,
-    webhookSecret: String(row.webhook_secret),
     updatedAt: row.updated_at as Date,
   };
 }
 
-/** The tenant's settings, created (automation off, a fresh signing secret) on first look. */
+/** The tenant's settings, created (automation off) on first look. */
 export async function automationSettings(db: Queryable, tenantId: string): Promise<AutomationSettings> {
   const [existing] = await db.query('SELECT * FROM workflow_automation_settings WHERE tenant_id = $1', [
     tenantId,
   ]);
   if (existing) return fromRow(existing);
   await db.query(
-    `INSERT INTO workflow_automation_settings (tenant_id, webhook_secret) VALUES ($1, $2)
-     ON CONFLICT (tenant_id) DO NOTHING`,
-    [tenantId, `wfsec_${randomBytes(24).toString('hex')}`],
+    'INSERT INTO workflow_automation_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING',
+    [tenantId],
   );
   const [row] = await db.query('SELECT * FROM workflow_automation_settings WHERE tenant_id = $1', [tenantId]);
   if (!row) throw new Error(`automation settings of ${tenantId} cannot be read`);

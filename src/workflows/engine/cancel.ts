@@ -1,10 +1,6 @@
 import type { Queryable } from '../../store/db.js';
-import {
-  cancelOpenTokens,
-  getInvoiceRun,
-  setRunStatus,
-  type WorkflowRun,
-} from '../../store/repositories/workflow-runs.js';
+import { getInvoiceRun, setRunStatus, type WorkflowRun } from '../../store/repositories/workflow-runs.js';
+import { cancelOpenTokens } from '../../store/repositories/workflow-tokens.js';
 
 /**
  * Ends a run: every open token is cancelled (its jobs, queued or snoozed, find it so and do

@@ -6,7 +6,6 @@ import { startTestApi, type TestApi, type TestTenant } from '../../../test/api.j
 import { backends } from '../../../test/databases.js';
 import { catcherTransport } from '../../email/transport.js';
 import { Worker } from '../../jobs/worker.js';
-import { automationSettings } from './automation-settings.js';
 import { workflowJobHandlers } from './handlers.js';
 import { signPayload } from './nodes/webhook.js';
 
@@ -66,7 +65,11 @@ describe.each(backends)('workflow engine on $name', (backend) => {
       concurrency: 4,
       pollIntervalMs: 10,
       backoff: { baseMs: 20, maxMs: 50, jitter: 0 },
-      handlers: workflowJobHandlers({ db: api.db, mail: catcherTransport('Billing <b@acme.test>') }),
+      handlers: workflowJobHandlers({
+        db: api.db,
+        mail: catcherTransport('Billing <b@acme.test>'),
+        secrets: api.stripe.secrets,
+      }),
     });
     worker.start();
   });
@@ -130,6 +133,9 @@ describe.each(backends)('workflow engine on $name', (backend) => {
       },
     });
     answers.set('/large', [503]);
+    // Mid-roll: the replaced secret still signs next to the new one, so either verifies.
+    const replaced = await call(tenant, 'GET', '/api/v1/automations/webhook-signing-secret');
+    const rolled = await call(tenant, 'POST', '/api/v1/automations/webhook-signing-secret/roll', {});
     const invoiceId = await sendInvoice(tenant, '2');
     const run = await finished(tenant, invoiceId, 'completed');
     const states = Object.fromEntries(
@@ -148,10 +154,11 @@ describe.each(backends)('workflow engine on $name', (backend) => {
     const large = deliveries.filter((delivery) => delivery.path === '/large');
     expect(large).toHaveLength(2);
     expect(new Set(large.map((delivery) => delivery.idempotencyKey)).size).toBe(1);
-    const { webhookSecret } = await automationSettings(api.db, tenant.tenantId);
     for (const delivery of deliveries) {
       const timestamp = Number(/^t=(\d+),/.exec(delivery.signature)?.[1]);
-      expect(delivery.signature).toBe(signPayload(webhookSecret, delivery.body, timestamp));
+      expect(delivery.signature).toBe(
+        signPayload([rolled.secret, replaced.secret], delivery.body, timestamp),
+      );
       expect(JSON.parse(delivery.body)).toMatchObject({
         type: 'workflow.webhook',
         invoice: { id: invoiceId },

@@ -1,15 +1,15 @@
 import { type Actor, lockInvoice } from '../../billing/invoices.js';
 import type { SettableStatus } from '../../domain/workflows/index.js';
 import { AppError, invalidField, notFound } from '../../http/errors.js';
+import type { WorkflowNode } from '../../domain/workflows/index.js';
 import type { Db, Queryable } from '../../store/db.js';
-import {
-  getInvoiceRun,
-  tokensAtNode,
-  updateToken,
-  type WorkflowRun,
-  type WorkflowToken,
-} from '../../store/repositories/workflow-runs.js';
-import { definitionOf } from './graph.js';
+import { appendInvoiceEvent } from '../../store/repositories/timeline.js';
+import { getInvoiceRun, type WorkflowRun } from '../../store/repositories/workflow-runs.js';
+import { tokensAtNode, updateToken, type WorkflowToken } from '../../store/repositories/workflow-tokens.js';
+import { definitionOf, nodeOf } from './graph.js';
+import { reviveDeadJobs } from './nodes/awaited-jobs.js';
+import { collectPaymentJobKeys } from './nodes/collect-payment.js';
+import { syncQuickbooksJobKeys } from './nodes/sync-quickbooks.js';
 import { applyStatus, type PaymentDetails } from './nodes/status-update.js';
 import { follow, scheduleToken, settleRun } from './tokens.js';
 
@@ -94,11 +94,31 @@ export async function completeStatusUpdate(
   });
 }
 
-/** Runs a failed step again (its side effects are keyed, so what it already did is not redone). */
+/**
+ * Runs a failed step again (its side effects are keyed, so what it already did is not redone). A
+ * Stripe or QuickBooks job the step waits for that was dead-lettered gets a fresh start with it, in
+ * the same transaction: retrying the step is retrying what it waits for.
+ */
 export async function retryNode(db: Db, who: Actor, invoiceId: string, nodeId: string): Promise<void> {
   await db.transaction(async (tx) => {
     const run = await lockedRun(tx, who, invoiceId);
     const token = await tokenAt(tx, run, nodeId, 'failed');
+    const { graph } = await definitionOf(tx, who.tenantId, run.definitionId);
+    const node = nodeOf(graph, nodeId);
+    const revived = await reviveDeadJobs(
+      tx,
+      who.tenantId,
+      await awaitedJobKeys(tx, node, who.tenantId, invoiceId),
+    );
+    await appendInvoiceEvent(tx, {
+      tenantId: who.tenantId,
+      invoiceId,
+      actor: who.actor,
+      system: 'ledgerbridge',
+      kind: 'workflow.step_retried',
+      message: `Workflow step "${node.label ?? node.id}" was retried`,
+      data: { run_id: run.id, node_id: node.id, previous_error: token.error, revived_jobs: revived },
+    });
     const retried = await updateToken(tx, who.tenantId, token.id, {
       state: 'pending',
       error: null,
@@ -110,4 +130,16 @@ export async function retryNode(db: Db, who: Actor, invoiceId: string, nodeId: s
     await scheduleToken(tx, retried, `retry:${retried.retries}`);
     await settleRun(tx, who.tenantId, run.id);
   });
+}
+
+/** The integration jobs a step of this type waits for on the invoice, by dedupe key. */
+async function awaitedJobKeys(
+  tx: Queryable,
+  node: WorkflowNode,
+  tenantId: string,
+  invoiceId: string,
+): Promise<string[]> {
+  if (node.type === 'collect_payment') return collectPaymentJobKeys(invoiceId);
+  if (node.type === 'sync_quickbooks') return syncQuickbooksJobKeys(tx, tenantId, invoiceId);
+  return [];
 }

@@ -4,13 +4,8 @@ import type { Job } from '../../jobs/job.js';
 import type { Queryable } from '../../store/db.js';
 import { getInvoice } from '../../store/repositories/invoices.js';
 import { appendInvoiceEvent } from '../../store/repositories/timeline.js';
-import {
-  getRun,
-  getToken,
-  updateToken,
-  type WorkflowRun,
-  type WorkflowToken,
-} from '../../store/repositories/workflow-runs.js';
+import { getRun, type WorkflowRun } from '../../store/repositories/workflow-runs.js';
+import { getToken, updateToken, type WorkflowToken } from '../../store/repositories/workflow-tokens.js';
 import { cancelRun } from './cancel.js';
 import { executeNode } from './executors.js';
 import { definitionOf, hasEdge, nodeOf } from './graph.js';

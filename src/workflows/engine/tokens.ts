@@ -1,18 +1,15 @@
 import type { EdgeKind, WorkflowGraph } from '../../domain/workflows/index.js';
 import { enqueue } from '../../jobs/queue.js';
 import type { Queryable } from '../../store/db.js';
+import { joinArrivals, recordJoinArrival } from '../../store/repositories/workflow-join-arrivals.js';
+import { getRun, setRunStatus, type WorkflowRun } from '../../store/repositories/workflow-runs.js';
 import {
-  getRun,
   insertToken,
-  joinArrivals,
-  recordJoinArrival,
   runProgress,
-  setRunStatus,
   updateToken,
-  type WorkflowRun,
   type WorkflowToken,
   wakeableTokens,
-} from '../../store/repositories/workflow-runs.js';
+} from '../../store/repositories/workflow-tokens.js';
 import { nodeOf, outgoing, sourcesOf } from './graph.js';
 
 /**

@@ -1,12 +1,16 @@
 import type { EdgeKind, WorkflowGraph, WorkflowNode } from '../../domain/workflows/index.js';
 import type { MailTransport } from '../../email/transport.js';
+import type { SecretBox } from '../../security/secret-box.js';
 import type { Db, Queryable } from '../../store/db.js';
-import type { WorkflowRun, WorkflowToken } from '../../store/repositories/workflow-runs.js';
+import type { WorkflowRun } from '../../store/repositories/workflow-runs.js';
+import type { WorkflowToken } from '../../store/repositories/workflow-tokens.js';
 
-/** What the engine's jobs need from the process: the database and the mail transport. */
+/** What the engine's jobs need from the process: the database, the mail transport, the SecretBox. */
 export interface EngineDeps {
   readonly db: Db;
   readonly mail: MailTransport;
+  /** Opens the webhook signing secrets, which are encrypted at rest. */
+  readonly secrets: SecretBox;
   /** For webhook nodes; the global fetch unless a test passes its own. */
   readonly fetch?: typeof fetch;
 }

@@ -1,6 +1,8 @@
 import type { NodeOf } from '../../../domain/workflows/index.js';
 import { sendEmail } from '../../../email/send.js';
 import { enqueueInvoicePush, STRIPE_PUSH_INVOICE_JOB } from '../../../integrations/stripe/sync/enqueue.js';
+import type { Queryable } from '../../../store/db.js';
+import { findLinkByLocal } from '../../../store/repositories/external-links.js';
 import { getLiveConnection } from '../../../store/repositories/integration-connections.js';
 import type { Invoice } from '../../../store/repositories/invoices.js';
 import { hasEdge } from '../graph.js';
@@ -16,7 +18,8 @@ import { contactOf, invoiceOf } from './invoice.js';
  * The Stripe invoice is the Stripe push job's to make (enqueued once per invoice by its dedupe key,
  * normally already by sending): this step only ensures that job exists and waits for the link it
  * stores — woken when that job finishes, with a fallback look. The email is sent under the key
- * `workflow:<token>`, so a step run again after a crash finds it sent.
+ * `workflow:<token>`, so a step run again after a crash finds it sent. When the Stripe connection
+ * has Stripe email invoices, Stripe's email is the one the customer gets, and ours is not sent.
  */
 export async function runCollectPayment(
   execution: NodeExecution,
@@ -33,13 +36,18 @@ export async function runCollectPayment(
   if (invoice.status === 'draft') {
     return { kind: 'fail', error: 'the invoice is a draft; a payment link exists once it is sent' };
   }
+  const connection = await getLiveConnection(execution.deps.db, invoice.tenantId, 'stripe');
+  // With the connection's "send invoices by email" on, Stripe emails the customer the invoice and its
+  // link (and the push notes "Payment link was sent"): a second email from us would be a duplicate.
+  const stripeEmails = node.email_customer && connection?.settings.send_invoices_by_email === true;
+  const link = await awaitLink(execution, invoice, stripeEmails, connection !== undefined);
+  if ('kind' in link) return link;
 
-  const url = invoice.paymentLinkUrl ?? (await awaitLink(execution, invoice));
-  if (typeof url !== 'string') return url;
-
-  const result: Record<string, unknown> = { payment_link_url: url };
+  const result: Record<string, unknown> = { payment_link_url: link.url };
   let timeline;
-  if (node.email_customer) {
+  if (link.sentByStripe) {
+    result.emailed_by = 'stripe';
+  } else if (node.email_customer) {
     const contact = await contactOf(execution);
     if (!contact?.email) {
       return { kind: 'fail', error: `contact ${contact?.name ?? invoice.contactId} has no email address` };
@@ -57,7 +65,7 @@ export async function runCollectPayment(
           amount_due: invoice.balance,
           currency: invoice.currency,
           due_date: invoice.dueDate,
-          payment_url: url,
+          payment_url: link.url,
         },
       },
       execution.deps.mail,
@@ -66,36 +74,77 @@ export async function runCollectPayment(
     timeline = {
       kind: 'workflow.payment_link_sent',
       message: 'Payment link was sent',
-      data: { email_id: email.id, to: email.to, url },
+      data: { email_id: email.id, to: email.to, url: link.url },
     };
   }
   if (!waitsForPayment) return { kind: 'done', follow: ['next'], result, ...(timeline && { timeline }) };
   return { kind: 'wait', waitingFor: 'payment', follow: ['next'], result, ...(timeline && { timeline }) };
 }
 
-/** The payment link once the Stripe push stored it, or the outcome to return meanwhile. */
-async function awaitLink(execution: NodeExecution, invoice: Invoice): Promise<string | Outcome> {
+/** The Stripe push's jobs this step waits for, by dedupe key (see reviveDeadJobs). */
+export function collectPaymentJobKeys(invoiceId: string): string[] {
+  return [`${STRIPE_PUSH_INVOICE_JOB}:${invoiceId}`];
+}
+
+interface Link {
+  readonly url: string;
+  /** Stripe emailed it to the customer (the connection's "send invoices by email"). */
+  readonly sentByStripe: boolean;
+}
+
+/**
+ * The payment link once the Stripe push stored it — and, when Stripe is to email it, once Stripe
+ * has — or the outcome to return meanwhile. The push job's state decides: a job retried after it
+ * was dead-lettered is waited for again, whatever the invoice's last sync error says.
+ */
+async function awaitLink(
+  execution: NodeExecution,
+  invoice: Invoice,
+  stripeEmails: boolean,
+  connected: boolean,
+): Promise<Link | Outcome> {
   const { db } = execution.deps;
-  if (!(await getLiveConnection(db, invoice.tenantId, 'stripe'))) {
+  const ready = await readyLink(db, invoice.tenantId, invoice.id, stripeEmails, false);
+  if (ready) return ready;
+  if (!connected) {
     return { kind: 'fail', error: 'Stripe is not connected, so the invoice has no payment link' };
   }
-  if (invoice.stripeSyncStatus === 'failed') {
-    return { kind: 'fail', error: `the Stripe push failed: ${invoice.stripeSyncError ?? 'unknown error'}` };
-  }
   await db.transaction((tx) => enqueueInvoicePush(tx, invoice.tenantId, invoice.id));
-  const [push] = await awaitedJobs(db, invoice.tenantId, [`${STRIPE_PUSH_INVOICE_JOB}:${invoice.id}`]);
+  const [push] = await awaitedJobs(db, invoice.tenantId, collectPaymentJobKeys(invoice.id));
   if (push?.state === 'dead' || push?.state === 'cancelled') {
     return { kind: 'fail', error: `the Stripe push failed: ${push.lastError ?? push.state}` };
   }
   if (push?.state === 'succeeded') {
-    // It may have finished between our reading the invoice and the job: read the link again.
-    const [row] = await db.query<{ payment_link_url: string | null }>(
-      'SELECT payment_link_url FROM invoices WHERE tenant_id = $1 AND id = $2',
-      [invoice.tenantId, invoice.id],
-    );
-    if (row?.payment_link_url) return row.payment_link_url;
+    // Done before this look (perhaps before the setting was turned on: then we email it ourselves).
+    const done = await readyLink(db, invoice.tenantId, invoice.id, stripeEmails, true);
+    if (done) return done;
     return { kind: 'fail', error: 'Stripe did not give the invoice a payment link' };
   }
   const recheckMs = push?.state === 'running' ? RECHECK_RUNNING_MS : RECHECK_QUEUED_MS;
   return { kind: 'wait', waitingFor: 'payment_link', recheckMs };
+}
+
+async function readyLink(
+  db: Queryable,
+  tenantId: string,
+  invoiceId: string,
+  stripeEmails: boolean,
+  pushFinished: boolean,
+): Promise<Link | undefined> {
+  const [row] = await db.query<{ payment_link_url: string | null }>(
+    'SELECT payment_link_url FROM invoices WHERE tenant_id = $1 AND id = $2',
+    [tenantId, invoiceId],
+  );
+  const url = row?.payment_link_url;
+  if (!url) return undefined;
+  if (!stripeEmails) return { url, sentByStripe: false };
+  const link = await findLinkByLocal(db, {
+    tenantId,
+    provider: 'stripe',
+    localType: 'invoice',
+    localId: invoiceId,
+  });
+  const sent = (link?.data as { stage?: unknown } | undefined)?.stage === 'sent';
+  if (sent || pushFinished) return { url, sentByStripe: sent };
+  return undefined;
 }

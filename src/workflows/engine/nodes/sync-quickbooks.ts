@@ -5,11 +5,37 @@ import {
   QBO_SYNC_INVOICE_JOB,
   QBO_SYNC_PAYMENT_JOB,
 } from '../../../integrations/quickbooks/sync/enqueue.js';
+import type { Queryable } from '../../../store/db.js';
 import { getLiveConnection } from '../../../store/repositories/integration-connections.js';
 import { paymentFromRow } from '../../../store/repositories/payments.js';
 import type { NodeExecution, Outcome } from '../types.js';
 import { awaitedJobs, RECHECK_QUEUED_MS, RECHECK_RUNNING_MS } from './awaited-jobs.js';
 import { invoiceOf } from './invoice.js';
+
+/** Payments recorded here (not pulled from QuickBooks, which has them) on the invoice. */
+async function pushablePayments(tx: Queryable, tenantId: string, invoiceId: string) {
+  const rows = await tx.query(
+    `SELECT * FROM payments WHERE tenant_id = $1 AND invoice_id = $2 AND source <> 'quickbooks' ORDER BY id`,
+    [tenantId, invoiceId],
+  );
+  return rows.map(paymentFromRow);
+}
+
+function quickbooksJobKeys(invoiceId: string, payments: readonly { id: string }[]): string[] {
+  return [
+    `${QBO_SYNC_INVOICE_JOB}:${invoiceId}:send`,
+    ...payments.map((payment) => `${QBO_SYNC_PAYMENT_JOB}:${payment.id}`),
+  ];
+}
+
+/** The QuickBooks jobs the step waits for on this invoice, by dedupe key (see reviveDeadJobs). */
+export async function syncQuickbooksJobKeys(
+  tx: Queryable,
+  tenantId: string,
+  invoiceId: string,
+): Promise<string[]> {
+  return quickbooksJobKeys(invoiceId, await pushablePayments(tx, tenantId, invoiceId));
+}
 
 /**
  * sync_quickbooks: QuickBooks gets the invoice's current state — the invoice itself and every
@@ -32,17 +58,9 @@ export async function runSyncQuickbooks(execution: NodeExecution): Promise<Outco
   }
   const keys = await db.transaction(async (tx) => {
     await enqueueQboInvoiceSync(tx, invoice.tenantId, invoice, 'send', 'workflow');
-    const payments = (
-      await tx.query(
-        `SELECT * FROM payments WHERE tenant_id = $1 AND invoice_id = $2 AND source <> 'quickbooks' ORDER BY id`,
-        [invoice.tenantId, invoice.id],
-      )
-    ).map(paymentFromRow);
+    const payments = await pushablePayments(tx, invoice.tenantId, invoice.id);
     for (const payment of payments) await enqueueQboPaymentPush(tx, invoice.tenantId, payment);
-    return [
-      `${QBO_SYNC_INVOICE_JOB}:${invoice.id}:send`,
-      ...payments.map((payment) => `${QBO_SYNC_PAYMENT_JOB}:${payment.id}`),
-    ];
+    return quickbooksJobKeys(invoice.id, payments);
   });
   const jobs = await awaitedJobs(db, invoice.tenantId, keys);
   const invoiceKey = keys[0] ?? '';

@@ -1,17 +1,23 @@
 import { createHmac } from 'node:crypto';
 import type { NodeOf } from '../../../domain/workflows/index.js';
 import { PermanentJobError, RetryAfterError } from '../../../jobs/errors.js';
-import { automationSettings } from '../automation-settings.js';
+import { SecretBoxError } from '../../../security/secret-box.js';
+import { webhookSigningSecrets } from '../webhook-secrets.js';
 import type { NodeExecution, Outcome } from '../types.js';
 import { invoiceOf } from './invoice.js';
 
 export const SIGNATURE_HEADER = 'ledgerbridge-signature';
 const TIMEOUT_MS = 10_000;
 
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the scheme Stripe's webhooks use. */
-export function signPayload(secret: string, body: string, timestamp: number): string {
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-  return `t=${timestamp},v1=${mac}`;
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the scheme Stripe's webhooks use: one
+ * `v1` per secret, so while a rolled secret still overlaps, a receiver holding either verifies.
+ */
+export function signPayload(secrets: string | readonly string[], body: string, timestamp: number): string {
+  const macs = (typeof secrets === 'string' ? [secrets] : secrets).map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
+  );
+  return [`t=${timestamp}`, ...macs].join(',');
 }
 
 /**
@@ -22,7 +28,14 @@ export function signPayload(secret: string, body: string, timestamp: number): st
 export async function runWebhook(execution: NodeExecution, node: NodeOf<'webhook'>): Promise<Outcome> {
   const { run, token, deps } = execution;
   const invoice = await invoiceOf(execution);
-  const settings = await automationSettings(deps.db, run.tenantId);
+  let signing;
+  try {
+    signing = await webhookSigningSecrets(deps.db, deps.secrets, run.tenantId);
+  } catch (error) {
+    // No encryption key (a server database without ENCRYPTION_KEY): say so; retrying cannot help.
+    if (error instanceof SecretBoxError) return { kind: 'fail', error: `cannot sign: ${error.message}` };
+    throw error;
+  }
   const body = JSON.stringify({
     id: token.id,
     type: 'workflow.webhook',
@@ -50,7 +63,11 @@ export async function runWebhook(execution: NodeExecution, node: NodeOf<'webhook
     headers: {
       'content-type': 'application/json',
       'idempotency-key': token.id,
-      [SIGNATURE_HEADER]: signPayload(settings.webhookSecret, body, timestamp),
+      [SIGNATURE_HEADER]: signPayload(
+        signing.previous === null ? [signing.current] : [signing.current, signing.previous],
+        body,
+        timestamp,
+      ),
     },
     body,
     signal: AbortSignal.timeout(TIMEOUT_MS),
