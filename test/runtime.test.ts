@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -6,9 +7,9 @@ import { buildCli } from '../src/cli/main.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { DataDirBusyError } from '../src/runtime/data-dir-lock.js';
-import { openDatabase } from '../src/runtime/database.js';
+import { DatabaseUnreadableError, openDatabase } from '../src/runtime/database.js';
 import type { FirstRunCredentials } from '../src/runtime/first-run.js';
-import { runProcess } from '../src/runtime/process.js';
+import { PortInUseError, runProcess } from '../src/runtime/process.js';
 
 /** The product as `npm start` runs it: real HTTP on a free port, embedded PGlite in a fresh directory. */
 describe('ledgerbridge start', () => {
@@ -112,6 +113,34 @@ describe('ledgerbridge start', () => {
     expect(JSON.stringify(stored)).not.toContain(key.secret);
     expect(String(users[0]?.password_hash)).toMatch(/^scrypt\$/);
     vi.unstubAllEnvs();
+  });
+
+  it('stops with a clear error when its port is taken, leaving the embedded database closed', async () => {
+    const dataDir = freshDataDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const config = loadConfig({ DATA_DIR: dataDir, PORT: String(port), SANDBOX: 'off' });
+      await expect(runProcess(config, createLogger('silent'), { api: true, worker: true })).rejects.toThrow(
+        PortInUseError,
+      );
+      // Closed and unlocked: the next process opens it.
+      const database = await openDatabase(config);
+      await database.close();
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('names a damaged embedded database and what to do, instead of a PGlite stack trace', async () => {
+    const dataDir = freshDataDir();
+    const config = loadConfig({ DATA_DIR: dataDir });
+    await (await openDatabase(config)).close();
+    writeFileSync(join(dataDir, 'pglite', 'global', 'pg_control'), Buffer.alloc(8192, 7));
+    const failure = openDatabase(config);
+    await expect(failure).rejects.toThrow(DatabaseUnreadableError);
+    await expect(failure).rejects.toThrow(/Move that directory aside/);
   });
 
   it('refuses a bad setting with a message naming it', () => {

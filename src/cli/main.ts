@@ -6,8 +6,8 @@ import { ROLES, type Role } from '../access/roles.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { DataDirBusyError } from '../runtime/data-dir-lock.js';
-import { openDatabase } from '../runtime/database.js';
-import { type ProcessRoles, runProcess } from '../runtime/process.js';
+import { DatabaseUnreadableError, openDatabase } from '../runtime/database.js';
+import { PortInUseError, type ProcessRoles, runProcess } from '../runtime/process.js';
 import type { Db } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 
@@ -210,6 +210,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     if (
       error instanceof ConfigError ||
       error instanceof DataDirBusyError ||
+      error instanceof DatabaseUnreadableError ||
+      error instanceof PortInUseError ||
       error instanceof InvalidArgumentError
     ) {
       process.stderr.write(`ledgerbridge: ${error.message}\n`);

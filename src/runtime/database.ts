@@ -25,8 +25,9 @@ export async function openDatabase(config: Config): Promise<OpenedDatabase> {
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const lock: DataDirLock = acquireDataDirLock(config.dataDir);
+  const directory = join(config.dataDir, 'pglite');
   try {
-    const db = openPglite(join(config.dataDir, 'pglite'));
+    const db = await opened(openPglite(directory), directory);
     await migrate(db);
     return {
       db,
@@ -39,6 +40,29 @@ export async function openDatabase(config: Config): Promise<OpenedDatabase> {
   } catch (error) {
     lock.release();
     throw error;
+  }
+}
+
+/** The embedded database's files cannot be read: what happened, and what to do, in words. */
+export class DatabaseUnreadableError extends Error {}
+
+/**
+ * PGlite reports damaged files (e.g. a directory replaced or written by a second process while a
+ * server ran) only on its first statement, as a WebAssembly abort or "failed to initialize": name
+ * the directory and the way out instead of a stack trace through minified code.
+ */
+async function opened(db: Db, directory: string): Promise<Db> {
+  try {
+    await db.query('SELECT 1');
+    return db;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new DatabaseUnreadableError(
+      `The embedded database in ${directory} cannot be opened (PGlite: ${reason}). ` +
+        'Its files are damaged, typically because the directory was deleted or replaced, or written by a ' +
+        'second process, while a server was running. Move that directory aside to start with a new, empty ' +
+        'database (a sandbox sets itself up again), or restore it from a backup.',
+    );
   }
 }
 

@@ -29,6 +29,9 @@ export interface RunningProcess {
 
 const MAINTENANCE_EVERY_MS = 15 * 60 * 1000;
 
+/** The API's address is taken: the process stops, having closed everything it opened. */
+export class PortInUseError extends Error {}
+
 /**
  * One ledgerbridge process: the API, the workers, or both (`start`). Many of them can share one
  * PostgreSQL server; the queue's leases keep their work apart.
@@ -68,7 +71,22 @@ export async function runProcess(
       stripe,
       quickbooks,
     });
-    url = await app.listen({ host: config.host, port: config.port });
+    try {
+      url = await app.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      // Close what is open (above all the embedded database, whose files an abrupt exit can leave
+      // needing recovery) and say what to do instead of a stack trace.
+      await app.close();
+      await sandbox?.close();
+      await database.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new PortInUseError(
+          `${config.host}:${config.port} is already in use (another ledgerbridge?). Stop what is listening ` +
+            'there, or set PORT (and HOST) to another address.',
+        );
+      }
+      throw error;
+    }
     // The embedded install is a sandbox: make it usable without any setup step.
     if (!config.databaseUrl) {
       let credentials = await ensureFirstRunAccount(db, config.dataDir);
