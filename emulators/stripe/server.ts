@@ -4,6 +4,7 @@ import { type ApiRouter, createApiRouter } from './kernel/router.js';
 import { EmulatorState } from './kernel/state.js';
 import { TrafficControl } from './kernel/traffic.js';
 import { registerAdmin } from './admin.js';
+import { restoreState, type StripeEmulatorSnapshot, takeSnapshot } from './snapshot.js';
 import { registerBillingAdmin } from './resources/billing/tick.js';
 import { billingResources } from './resources/billing/index.js';
 import { coreResources } from './resources/core/index.js';
@@ -23,6 +24,19 @@ export interface StripeEmulatorOptions {
   readonly webhookRetry?: Partial<RetryPolicy>;
   /** Where the OAuth pages send the user back when the request names no `redirect_uri`. */
   readonly oauthRedirectUri?: string;
+  /**
+   * Start from a saved state (`emulator.snapshot()`, possibly through JSON) instead of a fresh
+   * platform. Its secret key and client id apply unless `secretKey`/`clientId` are given (a given
+   * secret key is added; the snapshot's keys keep working). An unknown `version` throws.
+   */
+  readonly restore?: StripeEmulatorSnapshot;
+  /**
+   * Called after each request that may have changed state: any non-GET request to the API, the
+   * OAuth and hosted invoice pages or the admin API that did not fail (402 and 5xx count: a declined
+   * card is recorded, a server error is stored under its idempotency key), and after a webhook
+   * delivery lowers an event's `pending_webhooks`. Synchronous and frequent: debounce in it.
+   */
+  readonly onChange?: () => void;
 }
 
 /** Everything a resource module may touch when it registers its routes. */
@@ -48,6 +62,8 @@ export interface StripeEmulator {
   readonly clientId: string;
   /** Delivery switches and `idle()`, for tests that receive webhooks. */
   readonly webhooks: WebhookDelivery;
+  /** The whole state as a plain JSON value; pass it as `restore` to continue from it. */
+  snapshot(): StripeEmulatorSnapshot;
   close(): Promise<void>;
 }
 
@@ -59,9 +75,9 @@ export const DEFAULT_CLIENT_ID = 'ca_ledgerbridgeEmulatorClient';
  * (`new Stripe(key, { host, port, protocol: 'http' })`). In memory; one per process or test.
  */
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const secretKey = options.secretKey ?? DEFAULT_SECRET_KEY;
-  const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
-  const state = new EmulatorState({ secretKey });
+  const secretKey = options.secretKey ?? options.restore?.secretKey ?? DEFAULT_SECRET_KEY;
+  const clientId = options.clientId ?? options.restore?.clientId ?? DEFAULT_CLIENT_ID;
+  const state = options.restore ? restoreState(options.restore, secretKey) : new EmulatorState({ secretKey });
   const traffic = new TrafficControl();
   traffic.ratePerSecond = options.ratePerSecond ?? 25;
   const webhooks = new WebhookDelivery(state, options.webhookRetry);
@@ -86,6 +102,21 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     done(null, {}),
   );
 
+  const onChange = options.onChange;
+  if (onChange) {
+    const notify = () => {
+      try {
+        onChange();
+      } catch {
+        // The listener's failure is its own: the request it reports on has already succeeded.
+      }
+    };
+    app.addHook('onResponse', async (request, reply) => {
+      if (mayHaveChanged(request.method, reply.statusCode)) notify();
+    });
+    webhooks.onEventChanged = notify;
+  }
+
   let baseUrl = '';
   const deps: EmulatorDeps = {
     app,
@@ -106,5 +137,20 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   app.addHook('onClose', async () => webhooks.close());
 
   baseUrl = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-  return { url: baseUrl, state, traffic, secretKey, clientId, webhooks, close: () => app.close() };
+  return {
+    url: baseUrl,
+    state,
+    traffic,
+    secretKey,
+    clientId,
+    webhooks,
+    snapshot: () => takeSnapshot(state, { secretKey, clientId }),
+    close: () => app.close(),
+  };
+}
+
+/** GETs only read (an Authorize page opened is not worth a save); refused requests change nothing. */
+function mayHaveChanged(method: string, status: number): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  return status < 400 || status === 402 || status >= 500;
 }

@@ -19,6 +19,8 @@ export interface ApiDeps {
   readonly requestIds: RequestIdStore;
   /** Aborted when the emulator closes, letting requests held by timeout faults go. */
   readonly closing: AbortSignal;
+  /** Called once a request may have changed state: a write answered, or a `requestid` answer kept. */
+  readonly changed?: () => void;
 }
 
 export interface ApiCall {
@@ -94,8 +96,11 @@ export async function handleApiCall(
       body = error.toJSON();
     }
     const answer = { ...body, time: deps.state.timestamp() };
+    const kept = settle !== undefined;
     settle?.({ status, body: answer });
     settle = undefined;
+    // Before a lost_response drops the connection: the work is committed either way.
+    if (kept || (request.method !== 'GET' && status < 400)) deps.changed?.();
     if (fault.kind === 'lost_response') return await drop(deps, request, reply, fault.holdMs);
     return await reply.status(status).send(answer);
   } catch (error) {

@@ -3,7 +3,18 @@
  * (CDC windows, due dates, token expiry and rate-limit windows all read it). Milliseconds.
  */
 export class EmulatorClock {
-  private offsetMs = 0;
+  private offsetMs: number;
+
+  /** `offsetMs` continues a clock that was already advanced (a restored snapshot). */
+  constructor(offsetMs = 0) {
+    if (!Number.isFinite(offsetMs) || offsetMs < 0) throw new RangeError('the clock only moves forward');
+    this.offsetMs = offsetMs;
+  }
+
+  /** How far the clock has been advanced past the wall clock. */
+  offset(): number {
+    return this.offsetMs;
+  }
 
   now(): number {
     return Date.now() + this.offsetMs;

@@ -15,6 +15,21 @@ export interface Tombstone {
   readonly lastUpdated: string;
 }
 
+/** One company as plain JSON (see `Company.toSnapshot`); the lookup indexes are rebuilt, not kept. */
+export interface CompanySnapshot {
+  readonly realmId: string;
+  readonly createdAtMs: number;
+  readonly lastId: number;
+  readonly docNumbers: Record<string, number>;
+  /** Entity → its objects, in the order the table holds them. */
+  readonly tables: Record<string, QboObject[]>;
+  readonly tombstones: Tombstone[];
+  readonly depositedBy: Record<string, string>;
+  readonly taxOverrides: string[];
+  readonly exchangeRates: Record<string, number>;
+  readonly changedAtMs: Record<string, number>;
+}
+
 /**
  * One QuickBooks company (realm): its objects by entity and Id, the deleted ones, which payments
  * sit on which deposit, and the counters QuickBooks keeps (Ids, document numbers).
@@ -47,8 +62,49 @@ export class Company {
   constructor(
     readonly realmId: string,
     private readonly now: () => number,
+    createdAtMs?: number,
   ) {
-    this.createdAtMs = now();
+    this.createdAtMs = createdAtMs ?? now();
+  }
+
+  /** Everything the company holds, sharing references with it: clone or serialize before it changes. */
+  toSnapshot(): CompanySnapshot {
+    return {
+      realmId: this.realmId,
+      createdAtMs: this.createdAtMs,
+      lastId: this.lastId,
+      docNumbers: Object.fromEntries(this.docNumbers),
+      tables: Object.fromEntries([...this.tables].map(([entity, table]) => [entity, [...table.values()]])),
+      tombstones: [...this.tombstones],
+      depositedBy: Object.fromEntries(this.depositedBy),
+      taxOverrides: [...this.taxOverrides],
+      exchangeRates: Object.fromEntries(this.exchangeRates),
+      changedAtMs: Object.fromEntries(this.changedAtMs),
+    };
+  }
+
+  /**
+   * The company a snapshot describes. Objects are stored as they are, without `put`: their balances
+   * already include every transaction, and applying them again would count twice.
+   */
+  static fromSnapshot(snapshot: CompanySnapshot, now: () => number): Company {
+    const company = new Company(snapshot.realmId, now, snapshot.createdAtMs);
+    company.lastId = snapshot.lastId;
+    for (const [entity, next] of Object.entries(snapshot.docNumbers)) company.docNumbers.set(entity, next);
+    for (const [entity, objects] of Object.entries(snapshot.tables)) {
+      const table = company.table(entity);
+      for (const object of objects) {
+        company.reindex(entity, undefined, object);
+        table.set(object.Id, object);
+      }
+    }
+    company.tombstones.push(...snapshot.tombstones);
+    for (const [key, id] of Object.entries(snapshot.depositedBy)) company.depositedBy.set(key, id);
+    for (const key of snapshot.taxOverrides) company.taxOverrides.add(key);
+    company.exchangeRates.clear();
+    for (const [code, rate] of Object.entries(snapshot.exchangeRates)) company.exchangeRates.set(code, rate);
+    for (const [key, at] of Object.entries(snapshot.changedAtMs)) company.changedAtMs.set(key, at);
+    return company;
   }
 
   nextId(): string {

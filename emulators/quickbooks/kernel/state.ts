@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ChangeFeed, type ChangeOperation } from './changes.js';
 import { EmulatorClock, qboTimestamp } from './clock.js';
-import { Company, type QboObject } from './company.js';
+import { Company, type CompanySnapshot, type QboObject } from './company.js';
 import { seedCompany } from './seed.js';
 
 /**
@@ -23,6 +23,16 @@ export class QboState {
     seedCompany(company, companyName ?? `Sandbox Company US ${this.companies.size + 1}`, this.clock.now());
     this.companies.set(realmId, company);
     return company;
+  }
+
+  /** Adds the companies a snapshot holds, realmIds and all (see `Company.fromSnapshot`). */
+  restoreCompanies(snapshots: readonly CompanySnapshot[]): Company[] {
+    return snapshots.map((snapshot) => {
+      if (this.companies.has(snapshot.realmId)) throw new Error(`company ${snapshot.realmId} exists already`);
+      const company = Company.fromSnapshot(snapshot, () => this.clock.now());
+      this.companies.set(snapshot.realmId, company);
+      return company;
+    });
   }
 
   /** Every company back to a fresh sandbox, keeping its realmId and name (tokens stay valid). */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type Grant, OAuthStore } from './store.js';
 
 /** Intuit's authorization codes are single-use and short-lived. */
 const CODE_TTL_MS = 5 * 60 * 1000;
@@ -24,6 +25,8 @@ export interface OAuthAuthorityOptions {
   readonly hardExpirySec?: number;
   /** Redirect URIs registered for the app; when given, the authorize page accepts only these. */
   readonly redirectUris?: readonly string[];
+  /** Called after every change to the tokens, codes or pending consents (a snapshot is due). */
+  readonly onChange?: () => void;
 }
 
 export interface TokenResponse {
@@ -52,35 +55,6 @@ export class OAuthError extends Error {
   }
 }
 
-/** One connection between the app and a company: every token it hands out belongs to one grant. */
-interface Grant {
-  readonly id: string;
-  readonly realmId: string;
-  readonly hardExpiresMs: number;
-  /** The refresh token value the grant hands out now; undefined for grants minted in-process. */
-  currentRefresh: string | undefined;
-}
-
-interface RefreshRecord {
-  readonly grantId: string;
-  readonly issuedMs: number;
-  readonly expiresMs: number;
-  /** When a newer value replaced this one; it keeps working for the grace period after. */
-  supersededMs: number | undefined;
-}
-
-interface AccessRecord {
-  readonly grantId: string;
-  readonly realmId: string;
-  expiresMs: number;
-}
-
-interface CodeRecord {
-  readonly realmId: string;
-  readonly redirectUri: string;
-  readonly expiresMs: number;
-}
-
 /**
  * Intuit's OAuth 2.0 server for one app (one client id): authorization codes, access tokens,
  * rolling refresh tokens with their 24 h overlap, and revocation of a whole connection.
@@ -96,10 +70,8 @@ export class OAuthAuthority {
   private readonly graceMs: number;
   private readonly rotateAfterMs: number;
   private readonly hardExpiryMs: number;
-  private readonly grants = new Map<string, Grant>();
-  private readonly codes = new Map<string, CodeRecord>();
-  private readonly refreshTokens = new Map<string, RefreshRecord>();
-  private readonly accessTokens = new Map<string, AccessRecord>();
+  /** Every grant, code, token and pending consent; `snapshot()`/`restore()` carry it across restarts. */
+  readonly store: OAuthStore;
 
   constructor(options: OAuthAuthorityOptions) {
     this.clientId = options.clientId;
@@ -111,6 +83,7 @@ export class OAuthAuthority {
     this.graceMs = (options.previousRefreshGraceSec ?? DAY_SEC) * 1000;
     this.rotateAfterMs = (options.rotateRefreshAfterSec ?? DAY_SEC) * 1000;
     this.hardExpiryMs = (options.hardExpirySec ?? 5 * 365 * DAY_SEC) * 1000;
+    this.store = new OAuthStore(options.onChange);
   }
 
   /** Whether `Authorization: Basic …` names this app; compared whole, as a secret must be. */
@@ -122,17 +95,19 @@ export class OAuthAuthority {
 
   issueCode(realmId: string, redirectUri: string): string {
     const now = this.now();
-    for (const [code, record] of this.codes) if (record.expiresMs <= now) this.codes.delete(code);
+    for (const [code, record] of this.store.codes) if (record.expiresMs <= now) this.store.codes.delete(code);
     const code = token('AB11', 40);
-    this.codes.set(code, { realmId, redirectUri, expiresMs: now + CODE_TTL_MS });
+    this.store.codes.set(code, { realmId, redirectUri, expiresMs: now + CODE_TTL_MS });
+    this.store.changed();
     return code;
   }
 
   /** `grant_type=authorization_code`: a new connection to the company the person picked. */
   redeemCode(code: string, redirectUri: string | undefined, withHardExpiry: boolean): TokenResponse {
-    const record = this.codes.get(code);
+    const record = this.store.codes.get(code);
     // Single use: a second attempt finds nothing, whatever happened to the first.
-    this.codes.delete(code);
+    this.store.codes.delete(code);
+    if (record) this.store.changed();
     if (!record || record.expiresMs <= this.now()) throw new OAuthError(400, 'invalid_grant');
     if (redirectUri !== record.redirectUri) throw new OAuthError(400, 'invalid_grant');
     const grant: Grant = {
@@ -141,21 +116,22 @@ export class OAuthAuthority {
       hardExpiresMs: this.now() + this.hardExpiryMs,
       currentRefresh: undefined,
     };
-    this.grants.set(grant.id, grant);
+    this.store.grants.set(grant.id, grant);
     return this.respond(grant, this.newRefreshToken(grant), withHardExpiry);
   }
 
   /** `grant_type=refresh_token`: a new access token, and the grant's current refresh token. */
   refresh(refreshToken: string, withHardExpiry: boolean): TokenResponse {
     const now = this.now();
-    const record = this.refreshTokens.get(refreshToken);
-    const grant = record ? this.grants.get(record.grantId) : undefined;
+    const record = this.store.refreshTokens.get(refreshToken);
+    const grant = record ? this.store.grants.get(record.grantId) : undefined;
     if (!record || !grant) {
       throw new OAuthError(400, 'invalid_grant', 'Incorrect or invalid refresh token');
     }
     const superseded = record.supersededMs !== undefined && now >= record.supersededMs + this.graceMs;
     if (superseded || now >= record.expiresMs || now >= grant.hardExpiresMs) {
-      this.refreshTokens.delete(refreshToken);
+      this.store.refreshTokens.delete(refreshToken);
+      this.store.changed();
       throw new OAuthError(400, 'invalid_grant', 'Token has been expired or revoked.');
     }
     const current = grant.currentRefresh;
@@ -172,8 +148,8 @@ export class OAuthAuthority {
   }
 
   verifyAccessToken(accessToken: string): { realmId: string } | { error: 'invalid' | 'expired' } {
-    const record = this.accessTokens.get(accessToken);
-    if (!record || !this.grants.has(record.grantId)) return { error: 'invalid' };
+    const record = this.store.accessTokens.get(accessToken);
+    if (!record || !this.store.grants.has(record.grantId)) return { error: 'invalid' };
     if (this.now() >= record.expiresMs) return { error: 'expired' };
     return { realmId: record.realmId };
   }
@@ -186,23 +162,24 @@ export class OAuthAuthority {
       hardExpiresMs: this.now() + this.hardExpiryMs,
       currentRefresh: undefined,
     };
-    this.grants.set(grant.id, grant);
+    this.store.grants.set(grant.id, grant);
     return this.newAccessToken(grant);
   }
 
   /** Whether any connection to the company is live (Intuit sends webhooks only for those). */
   hasConnection(realmId: string): boolean {
-    for (const grant of this.grants.values()) if (grant.realmId === realmId) return true;
+    for (const grant of this.store.grants.values()) if (grant.realmId === realmId) return true;
     return false;
   }
 
   /** Makes live access tokens (of one company, or all) expire now, as an hour passing would. */
   expireAccessTokens(realmId?: string): void {
     const now = this.now();
-    for (const record of this.accessTokens.values()) {
+    for (const record of this.store.accessTokens.values()) {
       if (realmId === undefined || record.realmId === realmId)
         record.expiresMs = Math.min(record.expiresMs, now);
     }
+    this.store.changed();
   }
 
   /**
@@ -210,21 +187,23 @@ export class OAuthAuthority {
    * stops working. Unknown tokens are ignored, as RFC 7009 asks. Returns the company disconnected.
    */
   revoke(anyToken: string): string | undefined {
-    const grantId = this.accessTokens.get(anyToken)?.grantId ?? this.refreshTokens.get(anyToken)?.grantId;
-    const grant = grantId === undefined ? undefined : this.grants.get(grantId);
+    const grantId =
+      this.store.accessTokens.get(anyToken)?.grantId ?? this.store.refreshTokens.get(anyToken)?.grantId;
+    const grant = grantId === undefined ? undefined : this.store.grants.get(grantId);
     if (!grant) return undefined;
-    this.grants.delete(grant.id);
-    for (const [value, record] of this.accessTokens)
-      if (record.grantId === grant.id) this.accessTokens.delete(value);
-    for (const [value, record] of this.refreshTokens)
-      if (record.grantId === grant.id) this.refreshTokens.delete(value);
+    this.store.grants.delete(grant.id);
+    for (const [value, record] of this.store.accessTokens)
+      if (record.grantId === grant.id) this.store.accessTokens.delete(value);
+    for (const [value, record] of this.store.refreshTokens)
+      if (record.grantId === grant.id) this.store.refreshTokens.delete(value);
+    this.store.changed();
     return grant.realmId;
   }
 
   private newRefreshToken(grant: Grant): string {
     const value = token('AB11', 46);
     const now = this.now();
-    this.refreshTokens.set(value, {
+    this.store.refreshTokens.set(value, {
       grantId: grant.id,
       issuedMs: now,
       expiresMs: Math.min(now + this.refreshTtlMs, grant.hardExpiresMs),
@@ -236,17 +215,19 @@ export class OAuthAuthority {
 
   private newAccessToken(grant: Grant): string {
     const value = token('', 96);
-    this.accessTokens.set(value, {
+    this.store.accessTokens.set(value, {
       grantId: grant.id,
       realmId: grant.realmId,
       expiresMs: this.now() + this.accessTtlMs,
     });
+    // Every successful code exchange, refresh and mint ends here, after its other changes.
+    this.store.changed();
     return value;
   }
 
   private respond(grant: Grant, refreshToken: string, withHardExpiry: boolean): TokenResponse {
     const now = this.now();
-    const refresh = this.refreshTokens.get(refreshToken);
+    const refresh = this.store.refreshTokens.get(refreshToken);
     const seconds = (ms: number) => Math.max(0, Math.floor((ms - now) / 1000));
     return {
       token_type: 'bearer',

@@ -4,3 +4,4 @@
  */
 export { OAuthAuthority, OAuthError, type OAuthAuthorityOptions, type TokenResponse } from './authority.js';
 export { registerOAuthRoutes, type ConnectableCompany } from './routes.js';
+export { OAuthStore, type OAuthSnapshot } from './store.js';

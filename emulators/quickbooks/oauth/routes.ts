@@ -16,12 +16,6 @@ const KNOWN_SCOPES = new Set([ACCOUNTING_SCOPE, 'com.intuit.quickbooks.payment']
 const REDIRECT_URI_INVALID =
   "The redirect_uri query parameter value is invalid. Make sure it is listed in the Redirect URIs section on your app's keys tab and matches it exactly.";
 
-interface PendingConsent {
-  readonly redirectUri: string;
-  readonly state: string | undefined;
-  readonly createdMs: number;
-}
-
 /**
  * Intuit's OAuth 2.0 endpoints at their real paths, so a client only swaps hosts:
  * `GET/POST /connect/oauth2` (appcenter.intuit.com: the consent page and its answer),
@@ -35,7 +29,8 @@ export function registerOAuthRoutes(
   authority: OAuthAuthority,
   companies: () => readonly ConnectableCompany[],
 ): void {
-  const pending = new Map<string, PendingConsent>();
+  // Kept in the authority's store so a consent page survives an emulator restart.
+  const pending = authority.store.consents;
 
   void app.register(async (scope) => {
     if (!scope.hasContentTypeParser('application/x-www-form-urlencoded')) {
@@ -67,6 +62,7 @@ export function registerOAuthRoutes(
       for (const [id, consent] of pending) if (now - consent.createdMs > REQUEST_TTL_MS) pending.delete(id);
       const requestId = randomUUID();
       pending.set(requestId, { redirectUri, state, createdMs: now });
+      authority.store.changed();
       return html(reply, 200, consentPage({ requestId, companies: companies() }));
     });
 
@@ -74,7 +70,7 @@ export function registerOAuthRoutes(
       const body = record(request.body);
       const requestId = text(body.request) ?? '';
       const consent = pending.get(requestId);
-      pending.delete(requestId);
+      if (pending.delete(requestId)) authority.store.changed();
       if (!consent || authority.now() - consent.createdMs > REQUEST_TTL_MS) {
         return html(reply, 400, errorPage('This connection request has expired or was already answered.'));
       }

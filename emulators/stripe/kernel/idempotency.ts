@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { idempotencyError, invalidRequest } from './errors.js';
 
-interface Stored {
+export interface Stored {
   readonly fingerprint: string;
   readonly status: number;
   readonly body: unknown;
@@ -47,6 +47,22 @@ export class IdempotencyStore {
     return undefined;
   }
 
+  /**
+   * The stored responses still within retention. Requests in flight are left out: they do not
+   * survive a restart, and their keys become usable again, as after a failed request.
+   */
+  records(nowMs: number): IdempotencyRecord[] {
+    const out: IdempotencyRecord[] = [];
+    for (const [id, stored] of this.stored) {
+      if (nowMs - stored.storedAtMs < RETENTION_MS) out.push({ id, ...stored });
+    }
+    return out;
+  }
+
+  load(records: readonly IdempotencyRecord[]): void {
+    for (const { id, ...stored } of records) this.stored.set(id, stored);
+  }
+
   finish(
     scope: string,
     key: string,
@@ -57,6 +73,11 @@ export class IdempotencyStore {
     this.inFlight.delete(id);
     if (result) this.stored.set(id, { ...result, storedAtMs: nowMs });
   }
+}
+
+/** One stored response, as a snapshot keeps it: `id` is the store's `<account>:<key>`. */
+export interface IdempotencyRecord extends Stored {
+  readonly id: string;
 }
 
 function canonical(value: unknown): string {

@@ -38,7 +38,7 @@ export function createApiRouter(
   state: EmulatorState,
   traffic: TrafficControl,
 ): ApiRouter {
-  const idempotency = new IdempotencyStore();
+  const idempotency = state.idempotency;
   // Requests held open by a timeout fault are let go when the emulator closes.
   const closing = new AbortController();
   app.addHook('onClose', async () => closing.abort());

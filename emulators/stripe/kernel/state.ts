@@ -1,5 +1,6 @@
 import { EmulatorClock } from './clock.js';
 import { resourceMissing } from './errors.js';
+import { IdempotencyStore } from './idempotency.js';
 import { stripeId } from './ids.js';
 
 /** Every Stripe API object has these; the rest of its shape comes from the `stripe` package's types. */
@@ -59,19 +60,27 @@ export class AccountState {
 }
 
 /**
- * The whole emulated Stripe: accounts and the API keys that reach them. Nothing is persisted; an
- * emulator starts empty except for the platform account and its keys.
+ * The whole emulated Stripe: accounts and the API keys that reach them. In memory; an emulator
+ * starts empty except for the platform account and its keys, or from a snapshot (snapshot.ts).
  */
 export class EmulatorState {
   readonly clock = new EmulatorClock();
   readonly accounts = new Map<string, AccountState>();
   readonly keys = new Map<string, ApiKey>();
+  /** Idempotency-Key records of every account; here rather than in the router so snapshots reach them. */
+  readonly idempotency = new IdempotencyStore();
   readonly platform: AccountState;
   /** Called for every event created in any account (webhook delivery subscribes here). */
   readonly eventListeners: ((account: AccountState, event: StripeObject) => void)[] = [];
 
-  constructor(options: { secretKey: string; accountName?: string }) {
-    this.platform = this.createAccount(options.accountName ?? 'ledgerbridge sandbox platform');
+  /** `platform` is a restored platform account; without it a fresh one is created. */
+  constructor(options: { secretKey: string; accountName?: string; platform?: AccountState }) {
+    if (options.platform) {
+      this.platform = options.platform;
+      this.accounts.set(options.platform.id, options.platform);
+    } else {
+      this.platform = this.createAccount(options.accountName ?? 'ledgerbridge sandbox platform');
+    }
     this.addKey({ key: options.secretKey, accountId: this.platform.id, kind: 'secret' });
   }
 

@@ -16,7 +16,7 @@ export interface AuthorizationRequest {
   readonly createdMs: number;
 }
 
-interface Grant {
+export interface Grant {
   readonly accountId: string;
   readonly platformId: string;
   readonly scope: Scope;
@@ -47,6 +47,25 @@ export class OAuthError extends Error {
   }
 }
 
+/** Everything OAuthGrants holds, as plain data for a snapshot (access tokens live in the state's keys). */
+export interface OAuthGrantsSnapshot {
+  readonly requests: [id: string, request: AuthorizationRequest][];
+  readonly codes: [code: string, grant: Grant & { readonly expiresMs: number }][];
+  readonly refreshTokens: [token: string, grant: Grant][];
+}
+
+const perEmulator = new WeakMap<EmulatorState, OAuthGrants>();
+
+/** The OAuth bookkeeping of an emulator, made on first use. */
+export function oauthGrants(state: EmulatorState): OAuthGrants {
+  let found = perEmulator.get(state);
+  if (!found) {
+    found = new OAuthGrants(state);
+    perEmulator.set(state, found);
+  }
+  return found;
+}
+
 /**
  * The Connect OAuth bookkeeping of one emulator: pending Authorize pages, authorization codes,
  * refresh tokens, and the access tokens it hands out (API keys of kind `oauth_access`).
@@ -57,6 +76,20 @@ export class OAuthGrants {
   private readonly refreshTokens = new Map<string, Grant>();
 
   constructor(private readonly state: EmulatorState) {}
+
+  snapshot(): OAuthGrantsSnapshot {
+    return {
+      requests: [...this.requests],
+      codes: [...this.codes],
+      refreshTokens: [...this.refreshTokens],
+    };
+  }
+
+  load(snapshot: OAuthGrantsSnapshot): void {
+    for (const [id, request] of snapshot.requests) this.requests.set(id, request);
+    for (const [code, grant] of snapshot.codes) this.codes.set(code, grant);
+    for (const [token, grant] of snapshot.refreshTokens) this.refreshTokens.set(token, grant);
+  }
 
   openRequest(request: Omit<AuthorizationRequest, 'createdMs'>): string {
     const now = this.state.clock.nowMs();

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { emitEvent } from '../kernel/events.js';
 import type { AccountState, EmulatorState, StripeObject } from '../kernel/state.js';
 import type { ResourceModule } from '../server.js';
-import { OAuthError, OAuthGrants, type Scope } from './grants.js';
+import { OAuthError, oauthGrants, type Scope } from './grants.js';
 import { authorizePage, errorPage } from './page.js';
 
 /**
@@ -13,7 +13,7 @@ import { authorizePage, errorPage } from './page.js';
  * `POST /oauth/deauthorize`.
  */
 export const oauthResource: ResourceModule = (_router, { app, state, options }) => {
-  const grants = new OAuthGrants(state);
+  const grants = oauthGrants(state);
   const application = (): Stripe.Application & StripeObject => ({
     id: options.clientId,
     object: 'application',

@@ -68,6 +68,8 @@ export class WebhookDelivery {
   private outstanding = 0;
   private waiters: (() => void)[] = [];
   private readonly abort = new AbortController();
+  /** Told when a delivery changed an event's `pending_webhooks`, outside any request (snapshots). */
+  onEventChanged: (() => void) | undefined;
 
   constructor(
     private readonly state: EmulatorState,
@@ -251,6 +253,7 @@ export class WebhookDelivery {
       const waiting = this.pending.get(event);
       waiting?.delete(endpoint.id);
       event.pending_webhooks = waiting?.size ?? 0;
+      this.onEventChanged?.();
       this.finish();
     } else if (delivery.attempts < this.retry.maxAttempts) {
       const timer = setTimeout(

@@ -42,7 +42,7 @@ export type Stored<T> = Wire<T> & StripeObject;
  * order of each invoice's lines, and the hosted-page tokens (per emulator, since a token names
  * its account).
  */
-interface Book {
+export interface Book {
   readonly prefix: string;
   nextNumber: number;
   readonly lineIds: Map<string, string[]>;
@@ -67,6 +67,36 @@ export function book(account: AccountState): Book {
     books.set(account, found);
   }
   return found;
+}
+
+/** The account's bookkeeping as plain data, for a snapshot. */
+export interface BookSnapshot {
+  readonly prefix: string;
+  readonly nextNumber: number;
+  readonly lineIds: [invoiceId: string, lineIds: string[]][];
+  readonly daysUntilDue: [invoiceId: string, days: number][];
+  readonly payoutOfTxn: [txnId: string, payoutId: string][];
+}
+
+export function bookSnapshot(account: AccountState): BookSnapshot {
+  const { prefix, nextNumber, lineIds, daysUntilDue, payoutOfTxn } = book(account);
+  return {
+    prefix,
+    nextNumber,
+    lineIds: [...lineIds],
+    daysUntilDue: [...daysUntilDue],
+    payoutOfTxn: [...payoutOfTxn],
+  };
+}
+
+export function restoreBook(account: AccountState, saved: BookSnapshot): void {
+  books.set(account, {
+    prefix: saved.prefix,
+    nextNumber: saved.nextNumber,
+    lineIds: new Map(saved.lineIds),
+    daysUntilDue: new Map(saved.daysUntilDue),
+    payoutOfTxn: new Map(saved.payoutOfTxn),
+  });
 }
 
 /** Stripe's account-level invoice prefix: 8 letters and digits derived from the account. */

@@ -93,6 +93,15 @@ const searchSchema = z
 /** Ids of deleted customers per account: Stripe still answers them with a `deleted: true` stub. */
 const deletedIds = new WeakMap<AccountState, Set<string>>();
 
+/** Ids of the account's deleted customers (retrieve answers `deleted: true` for them), for snapshots. */
+export function deletedCustomerIds(account: AccountState): string[] {
+  return [...(deletedIds.get(account) ?? [])];
+}
+
+export function restoreDeletedCustomers(account: AccountState, ids: readonly string[]): void {
+  if (ids.length > 0) deletedIds.set(account, new Set(ids));
+}
+
 /** Customers: CRUD, list by email, and search (`email:'…'`, `name:'…'`, `metadata['k']:'v'`). */
 export const customersResource: ResourceModule = (router) => {
   router.post('/v1/customers', (context) => {
