@@ -39,6 +39,7 @@ describe('the sandbox that `ledgerbridge start` runs without credentials', () =>
     }
   };
   let firstKey = '';
+  let firstPaidInvoice = '';
 
   it('seeds and connects the demo tenant, and the README walkthrough gets an invoice paid', async () => {
     const { running, printed } = await start();
@@ -47,13 +48,41 @@ describe('the sandbox that `ledgerbridge start` runs without credentials', () =>
       firstKey = sandbox.api_key;
       expect(printed).toContain(sandbox.owner_password);
       expect(printed).toContain(sandbox.stripe_emulator_url);
-      await demoAndWalkthrough(sandbox, running.url);
+      firstPaidInvoice = await demoAndWalkthrough(sandbox, running.url);
     } finally {
       await running.stop();
     }
   }, 120_000);
 
-  it('begins a new sandbox on the next start, the earlier one set aside, and it works the same', async () => {
+  it('continues the same sandbox on the next start: its key, its paid invoice in both emulators, its links', async () => {
+    const { running, printed } = await start();
+    try {
+      expect(readdirSync(dataDir).filter((name) => name.startsWith('previous-sandbox-'))).toEqual([]);
+      const sandbox = readSandboxFile();
+      expect(sandbox.api_key).toBe(firstKey);
+      expect(printed).toContain(firstKey);
+      expect(sandbox.dashboard_url).toBe(running.url);
+      const call = caller(sandbox);
+      expect(await call('GET', '/integrations/stripe')).toMatchObject({ status: 'connected' });
+      expect(await call('GET', '/integrations/quickbooks')).toMatchObject({ status: 'connected' });
+      // What the first run did is still there, in ledgerbridge and in both emulated services.
+      const invoice = await call<InvoiceJson & { number: number }>('GET', `/invoices/${firstPaidInvoice}`);
+      expect(invoice.status).toBe('paid');
+      const page = await fetch(invoice.payment_link_url ?? '');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Paid');
+      const realmId = (await call<{ realm_id: string }>('GET', '/integrations/quickbooks')).realm_id;
+      const [replica] = await qboInvoices(sandbox.quickbooks_emulator_url, realmId, invoice.number);
+      expect(replica).toMatchObject({ Balance: 0, TotalAmt: invoice.total / 100 });
+      // And the walkthrough works again on the next opportunity.
+      await walkthrough(sandbox, call);
+    } finally {
+      await running.stop();
+    }
+  }, 120_000);
+
+  it('begins a new sandbox, the earlier one set aside, when the emulators’ state is gone', async () => {
+    rmSync(join(dataDir, 'sandbox-emulators'), { recursive: true, force: true });
     const { running } = await start();
     try {
       const aside = readdirSync(dataDir).filter((name) => name.startsWith('previous-sandbox-'));
@@ -69,12 +98,8 @@ describe('the sandbox that `ledgerbridge start` runs without credentials', () =>
   }, 120_000);
 });
 
-async function demoAndWalkthrough(sandbox: Required<FirstRunCredentials>, url: string | undefined) {
-  expect(sandbox.dashboard_url).toBe(url);
-  expect(sandbox.stripe_emulator_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  expect(sandbox.quickbooks_emulator_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  expect(sandbox.owner_email).toBe('owner@demo.ledgerbridge.test');
-  const call = async <T = Qbo>(method: string, path: string, body?: unknown): Promise<T> => {
+function caller(sandbox: Required<FirstRunCredentials>) {
+  return async <T = Qbo>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${sandbox.dashboard_url}/api/v1${path}`, {
       method,
       headers: {
@@ -87,6 +112,17 @@ async function demoAndWalkthrough(sandbox: Required<FirstRunCredentials>, url: s
     expect(response.status, `${method} ${path}: ${text}`).toBeLessThan(300);
     return JSON.parse(text) as T;
   };
+}
+
+async function demoAndWalkthrough(
+  sandbox: Required<FirstRunCredentials>,
+  url: string | undefined,
+): Promise<string> {
+  expect(sandbox.dashboard_url).toBe(url);
+  expect(sandbox.stripe_emulator_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(sandbox.quickbooks_emulator_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(sandbox.owner_email).toBe('owner@demo.ledgerbridge.test');
+  const call = caller(sandbox);
 
   // Both connections made through the OAuth flows, and the demo data in place.
   expect(await call('GET', '/integrations/stripe')).toMatchObject({ status: 'connected' });
@@ -108,11 +144,18 @@ async function demoAndWalkthrough(sandbox: Required<FirstRunCredentials>, url: s
       (await call<InvoiceJson>('GET', `/invoices/${invoices[0]?.id}`)).payment_link_url ?? undefined,
   );
 
-  // The README: an invoice from the unbilled billables of one opportunity, sent.
+  expect((await call<{ data: unknown[] }>('GET', '/billables?status=unbilled')).data).toHaveLength(4);
+  return walkthrough(sandbox, call);
+}
+
+/** The README: an invoice from the unbilled billables of one opportunity, sent, paid by card. */
+async function walkthrough(
+  sandbox: Required<FirstRunCredentials>,
+  call: ReturnType<typeof caller>,
+): Promise<string> {
   const unbilled = (
     await call<{ data: { id: string; parent_id: string }[] }>('GET', '/billables?status=unbilled')
   ).data;
-  expect(unbilled).toHaveLength(4);
   const opportunity = unbilled[0]?.parent_id;
   const ids = (
     await call<{ data: { id: string }[] }>('GET', `/opportunities/${opportunity}/billables?status=unbilled`)
@@ -152,6 +195,7 @@ async function demoAndWalkthrough(sandbox: Required<FirstRunCredentials>, url: s
     const [replica] = await qboInvoices(sandbox.quickbooks_emulator_url, realmId, number);
     return replica?.Balance === 0 && replica.TotalAmt === draft.total / 100 ? true : undefined;
   });
+  return draft.id;
 }
 
 /** The README's two curl commands: an access token from the emulator, then a QuickBooks query. */

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { loadSecretBox } from '../security/secret-box.js';
 import { openDatabase } from './database.js';
 import { ensureFirstRunAccount, firstRunBanner } from './first-run.js';
-import { sandboxWanted, setAsidePreviousSandbox, setUpSandbox, startSandbox } from './sandbox/index.js';
+import { planSandbox, sandboxWanted, setUpSandbox, startSandbox } from './sandbox/index.js';
 import { allJobHandlers } from './job-handlers.js';
 import { MAINTENANCE_JOB, maintenanceDedupeKey } from './maintenance.js';
 
@@ -44,13 +44,19 @@ export async function runProcess(
   // Before the database: a bad key file stops the process with nothing opened yet.
   const secretBox = loadSecretBox(configured);
   const wantsSandbox = roles.api && sandboxWanted(configured);
-  const previousSandbox = wantsSandbox ? setAsidePreviousSandbox(configured.dataDir) : undefined;
-  if (previousSandbox) logger.info({ movedTo: previousSandbox }, 'sandbox: the previous one was set aside');
+  const plan = wantsSandbox ? await planSandbox(configured) : {};
+  if (plan.setAside) {
+    logger.info(plan.setAside, 'sandbox: the previous one cannot be continued; it was set aside');
+  }
+  if (plan.continued) {
+    const startedAt = plan.continued.credentials.sandbox_started_at;
+    logger.info({ startedAt }, 'sandbox: continuing the one started earlier');
+  }
   const database = await openDatabase(configured);
   const { db } = database;
   // No credentials on an embedded install: the emulators start, and the config points at them.
   const sandbox = wantsSandbox
-    ? await startSandbox(configured).catch(async (error: unknown) => {
+    ? await startSandbox(configured, plan.continued).catch(async (error: unknown) => {
         await database.close();
         throw error;
       })
@@ -90,7 +96,7 @@ export async function runProcess(
     // The embedded install is a sandbox: make it usable without any setup step.
     if (!config.databaseUrl) {
       let credentials = await ensureFirstRunAccount(db, config.dataDir);
-      if (credentials && sandbox)
+      if (credentials && sandbox && !sandbox.continued)
         credentials = await setUpSandbox(sandbox, credentials, config.dataDir, logger);
       if (credentials) process.stdout.write(`${firstRunBanner(credentials, url, config.dataDir)}\n`);
     }

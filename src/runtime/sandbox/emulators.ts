@@ -1,7 +1,11 @@
 import { createServer } from 'node:net';
-import { type StripeEmulator, startStripeEmulator } from '../../../emulators/stripe/server.js';
+import type { QuickBooksEmulatorSnapshot } from '../../../emulators/quickbooks/snapshot.js';
 import { type QuickBooksEmulator, startQuickBooksEmulator } from '../../../emulators/quickbooks/server.js';
+import type { StripeEmulatorSnapshot } from '../../../emulators/stripe/snapshot.js';
+import { type StripeEmulator, startStripeEmulator } from '../../../emulators/stripe/server.js';
 import type { Config } from '../../config.js';
+import { emulatorStateWriter, readEmulatorState, type StateWriter } from './persist.js';
+import type { PreviousSandbox } from './previous.js';
 
 /**
  * The sandbox: with the embedded database and no Stripe or QuickBooks credentials, `ledgerbridge
@@ -21,6 +25,8 @@ export interface Sandbox {
   readonly quickbooks: QuickBooksEmulator | undefined;
   /** Where the app will listen, as the emulators reach it. */
   readonly appUrl: string;
+  /** The earlier sandbox this one continues (its emulators restored), if any. */
+  readonly continued: PreviousSandbox | undefined;
   close(): Promise<void>;
 }
 
@@ -29,34 +35,59 @@ export function sandboxWanted(config: Config): boolean {
   return !stripeConfigured(config) || !quickbooksConfigured(config);
 }
 
-const stripeConfigured = (config: Config) => Boolean(config.stripeSecretKey || config.stripeClientId);
-const quickbooksConfigured = (config: Config) => Boolean(config.quickbooksClientId);
+export const stripeConfigured = (config: Config) => Boolean(config.stripeSecretKey || config.stripeClientId);
+export const quickbooksConfigured = (config: Config) => Boolean(config.quickbooksClientId);
 
-export async function startSandbox(config: Config): Promise<Sandbox> {
+/**
+ * Starts the emulators; with `continued`, on the earlier sandbox's ports and from their saved state.
+ * Either way every change they make is saved (persist.ts), so the next start can continue this one.
+ */
+export async function startSandbox(config: Config, continued?: PreviousSandbox): Promise<Sandbox> {
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const anyPort = config.port === 0;
   // The emulators must know where the app is (OAuth redirects, webhooks) before it listens.
-  const appPort = anyPort ? await freePort(config.host) : config.port;
+  const appPort = continued?.ports.app ?? (anyPort ? await freePort(config.host) : config.port);
   const appUrl = `http://${host}:${appPort}`;
   const publicUrl = config.publicUrl ?? appUrl;
+  const emulatorPort = async (name: 'stripe' | 'quickbooks', preferred: number) =>
+    continued?.ports[name] ?? (anyPort ? 0 : await portIfFree(config.host, preferred));
   let stripe: StripeEmulator | undefined;
   let quickbooks: QuickBooksEmulator | undefined;
+  const writers: StateWriter[] = [];
   try {
     if (!stripeConfigured(config)) {
-      const port = anyPort ? 0 : await portIfFree(config.host, SANDBOX_STRIPE_PORT);
-      stripe = await startStripeEmulator({ host: config.host, port });
+      const restore = continued && (readEmulatorState(config.dataDir, 'stripe') as StripeEmulatorSnapshot);
+      // Written only after a change, so only once the emulator exists.
+      const writer = emulatorStateWriter(config.dataDir, 'stripe', () => stripe?.snapshot());
+      stripe = await startStripeEmulator({
+        host: config.host,
+        port: await emulatorPort('stripe', SANDBOX_STRIPE_PORT),
+        ...(restore ? { restore } : {}),
+        onChange: () => writer.changed(),
+      });
+      writers.push(writer);
     }
     if (!quickbooksConfigured(config)) {
-      const port = anyPort ? 0 : await portIfFree(config.host, SANDBOX_QUICKBOOKS_PORT);
+      const restore =
+        continued && (readEmulatorState(config.dataDir, 'quickbooks') as QuickBooksEmulatorSnapshot);
+      const writer = emulatorStateWriter(config.dataDir, 'quickbooks', () => quickbooks?.snapshot());
       quickbooks = await startQuickBooksEmulator({
         host: config.host,
-        port,
+        port: await emulatorPort('quickbooks', SANDBOX_QUICKBOOKS_PORT),
         webhooks: { url: `${publicUrl}/webhooks/quickbooks` },
+        ...(restore ? { restore } : {}),
+        onChange: () => writer.changed(),
       });
+      writers.push(writer);
     }
   } catch (error) {
     await stripe?.close();
     throw error;
+  }
+  // Saved once at once: a sandbox stopped before any change can still be continued.
+  for (const writer of writers) {
+    writer.changed();
+    writer.flush();
   }
   const effective: Config = {
     ...config,
@@ -85,10 +116,18 @@ export async function startSandbox(config: Config): Promise<Sandbox> {
     stripe,
     quickbooks,
     appUrl,
+    continued,
     async close() {
       await Promise.all([stripe?.close(), quickbooks?.close()]);
+      for (const writer of writers) writer.flush();
     },
   };
+}
+
+/** Whether every port can be listened on now (0 always can). */
+export async function portsFree(host: string, ports: readonly number[]): Promise<boolean> {
+  for (const port of ports) if (port !== 0 && !(await canListen(host, port))) return false;
+  return true;
 }
 
 async function portIfFree(host: string, port: number): Promise<number> {

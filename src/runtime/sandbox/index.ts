@@ -1,13 +1,41 @@
 import type { Logger } from '../../logger.js';
 import { type FirstRunCredentials, writeFirstRunFile } from '../first-run.js';
-import type { Sandbox } from './emulators.js';
+import type { Config } from '../../config.js';
+import { portsFree, quickbooksConfigured, type Sandbox, stripeConfigured } from './emulators.js';
+import {
+  type PreviousSandbox,
+  previousSandbox,
+  setAsidePreviousSandbox,
+  whyNotContinue,
+} from './previous.js';
 import { connectQuickBooks, connectStripe, demoApi, hasNoData, seedDemoData } from './seed.js';
 
 export { type Sandbox, sandboxWanted, startSandbox } from './emulators.js';
 export { setAsidePreviousSandbox } from './previous.js';
 
+export interface SandboxPlan {
+  /** The earlier sandbox, to be continued. */
+  readonly continued?: PreviousSandbox;
+  /** Where the earlier sandbox was moved, and why it could not be continued. */
+  readonly setAside?: { readonly movedTo: string; readonly reason: string };
+}
+
+/** Before the database opens: continue the earlier sandbox, or set it aside (previous.ts). */
+export async function planSandbox(config: Config): Promise<SandboxPlan> {
+  const previous = previousSandbox(config.dataDir);
+  if (!previous) return {};
+  const { app, stripe, quickbooks } = previous.ports;
+  const sameAddress = config.port === 0 || config.port === app;
+  const free = sameAddress && (await portsFree(config.host, [app, stripe ?? 0, quickbooks ?? 0]));
+  const emulating = { stripe: !stripeConfigured(config), quickbooks: !quickbooksConfigured(config) };
+  const reason = whyNotContinue(config.dataDir, previous, emulating, free);
+  if (reason === undefined) return { continued: previous };
+  const movedTo = setAsidePreviousSandbox(config.dataDir);
+  return movedTo ? { setAside: { movedTo, reason } } : {};
+}
+
 /**
- * Once the app listens, on a fresh database (previous.ts says why every start is one): records the
+ * Once the app listens, on a new sandbox's database (a continued one has all this already): records the
  * URLs in sandbox.json, then connects the demo tenant to the emulators through the real OAuth flows
  * and fills it with demo data. A failure there is logged, not fatal: the server and the account
  * still work, and the next start begins a new sandbox anyway.
