@@ -6,7 +6,12 @@ import type { AccountState, StripeObject } from '../emulators/stripe/kernel/stat
 import { stripeSyncJobHandlers } from '../src/integrations/stripe/sync/index.js';
 import type { StripeIntegration } from '../src/integrations/stripe/settings.js';
 import { Worker } from '../src/jobs/worker.js';
-import { credentialContext, insertConnection } from '../src/store/repositories/integration-connections.js';
+import {
+  credentialContext,
+  getLiveConnection,
+  insertConnection,
+  markDisconnected,
+} from '../src/store/repositories/integration-connections.js';
 import { startTestApi, type TestApi, type TestTenant } from './api.js';
 import type { TestBackend } from './databases.js';
 
@@ -38,6 +43,8 @@ export interface SyncHarness {
   readonly api: TestApi;
   readonly emulator: StripeEmulator;
   tenant(options?: { sendByEmail?: boolean }): Promise<SyncTenant>;
+  /** The tenant disconnects its Stripe account and connects a new one: the tenant as it is then. */
+  switchAccount(tenant: SyncTenant): Promise<SyncTenant>;
   /** Runs a real Worker with the sync handlers until the tenant has no queued or running job. */
   runJobs(tenant: SyncTenant, options?: { timeoutMs?: number; stripeTimeoutMs?: number }): Promise<void>;
   integration(stripeTimeoutMs?: number): StripeIntegration;
@@ -56,47 +63,56 @@ export async function startSyncHarness(backend: TestBackend): Promise<SyncHarnes
       ? api.stripe
       : { ...api.stripe, settings: { ...api.stripe.settings, timeoutMs: stripeTimeoutMs } };
 
+  const connectNewAccount = async (tenant: TestTenant, sendByEmail: boolean): Promise<SyncTenant> => {
+    const account = emulator.state.createAccount(`Business of ${tenant.tenantId}`);
+    account.connectedTo = emulator.state.platform.id;
+    await insertConnection(api.db, {
+      tenantId: tenant.tenantId,
+      provider: 'stripe',
+      method: 'oauth',
+      externalAccountId: account.id,
+      connectedBy: 'user:usr_test',
+      settings: { send_invoices_by_email: sendByEmail },
+      sealCredentials: (row) =>
+        api.stripe.secrets.encrypt(
+          JSON.stringify({
+            kind: 'oauth',
+            access_token: null,
+            refresh_token: null,
+            scope: 'read_write',
+            livemode: false,
+          }),
+          credentialContext(row, 'credentials'),
+        ),
+    });
+    const send = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+      const response = await tenant.request(method, url, body);
+      expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300);
+      return response.json<T>();
+    };
+    return {
+      ...tenant,
+      account,
+      post: (url, body) => send('POST', url, body),
+      patch: (url, body) => send('PATCH', url, body),
+      get: (url) => send('GET', url),
+      objects: <T extends StripeObject>(type: string) => account.all<T>(type),
+      requests: () => seen.filter((r) => r.account === account.id),
+    };
+  };
+
   return {
     api,
     emulator,
     integration,
     async tenant(options = {}) {
       const tenant = await api.tenant('owner');
-      const account = emulator.state.createAccount(`Business of ${tenant.tenantId}`);
-      account.connectedTo = emulator.state.platform.id;
-      await insertConnection(api.db, {
-        tenantId: tenant.tenantId,
-        provider: 'stripe',
-        method: 'oauth',
-        externalAccountId: account.id,
-        connectedBy: 'user:usr_test',
-        settings: { send_invoices_by_email: options.sendByEmail === true },
-        sealCredentials: (row) =>
-          api.stripe.secrets.encrypt(
-            JSON.stringify({
-              kind: 'oauth',
-              access_token: null,
-              refresh_token: null,
-              scope: 'read_write',
-              livemode: false,
-            }),
-            credentialContext(row, 'credentials'),
-          ),
-      });
-      const send = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-        const response = await tenant.request(method, url, body);
-        expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300);
-        return response.json<T>();
-      };
-      return {
-        ...tenant,
-        account,
-        post: (url, body) => send('POST', url, body),
-        patch: (url, body) => send('PATCH', url, body),
-        get: (url) => send('GET', url),
-        objects: <T extends StripeObject>(type: string) => account.all<T>(type),
-        requests: () => seen.filter((r) => r.account === account.id),
-      };
+      return connectNewAccount(tenant, options.sendByEmail === true);
+    },
+    async switchAccount(tenant) {
+      const current = await getLiveConnection(api.db, tenant.tenantId, 'stripe');
+      if (current) await markDisconnected(api.db, current, 'user:usr_test');
+      return connectNewAccount(tenant, false);
     },
     async runJobs(tenant, options = {}) {
       const worker = new Worker({

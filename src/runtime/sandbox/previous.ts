@@ -11,7 +11,7 @@ import { EMULATOR_STATE_DIR, type EmulatorName, hasEmulatorState } from './persi
  * invoices and links — when it can bring back everything those records point to: the state of each
  * emulator the sandbox ran, that emulator emulated again (not replaced by real credentials), and the
  * same addresses. When it cannot, the earlier sandbox is moved aside, nothing deleted, and a new one
- * begins: ledgerbridge rightly refuses to push records linked to one account into another.
+ * begins: an invoice made in one Stripe account or QuickBooks company is never moved into another.
  */
 export interface PreviousSandbox {
   readonly credentials: FirstRunCredentials;

@@ -141,3 +141,22 @@ export async function upsertLink(db: Queryable, input: LinkInput): Promise<Exter
       `${existing?.externalId ?? '(unknown)'} in ${existing?.externalAccount ?? '(unknown)'}, not ${input.externalId}`,
   );
 }
+
+/**
+ * Drops the link of a local object to another account of the same provider, and only that: after a
+ * business connects a different Stripe account, its contacts and services get new objects there,
+ * while what was made in the old account (invoices, subscriptions) stays linked to it. Answers the
+ * dropped link, if there was one.
+ */
+export async function dropLinkToOtherAccount(
+  db: Queryable,
+  ref: LocalRef & { readonly localId: string; readonly account: string },
+): Promise<ExternalLink | undefined> {
+  const [row] = await db.query<LinkRow>(
+    `DELETE FROM external_links
+     WHERE tenant_id = $1 AND provider = $2 AND local_type = $3 AND local_id = $4 AND external_account <> $5
+     RETURNING ${COLUMNS}`,
+    [ref.tenantId, ref.provider, ref.localType, ref.localId, ref.account],
+  );
+  return row ? fromRow(row) : undefined;
+}

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { PermanentJobError } from '../../../jobs/errors.js';
 import {
   type ExternalLink,
+  dropLinkToOtherAccount,
   findLinkByLocal,
   upsertLink,
 } from '../../../store/repositories/external-links.js';
@@ -129,19 +130,16 @@ export async function ensureProduct(ctx: SyncContext, serviceId: string): Promis
   return (await syncService(ctx, serviceId)).productId;
 }
 
+/** The service's link in the connected account; one to another account is dropped (see contactLink). */
 async function currentLink(ctx: SyncContext, serviceId: string): Promise<ExternalLink | undefined> {
-  const link = await findLinkByLocal(ctx.db, {
+  const ref = {
     tenantId: ctx.tenantId,
     provider: 'stripe',
     localType: 'service',
     localId: serviceId,
-  });
-  if (link && link.externalAccount !== ctx.account) {
-    throw new PermanentJobError(
-      `service ${serviceId} is linked to a product in Stripe account ${link.externalAccount}, not ${ctx.account}`,
-    );
-  }
-  return link;
+  } as const;
+  await dropLinkToOtherAccount(ctx.db, { ...ref, account: ctx.account });
+  return findLinkByLocal(ctx.db, ref);
 }
 
 /** Makes the service's Stripe product and price match the service as it is now. */

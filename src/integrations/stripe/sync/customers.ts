@@ -4,6 +4,7 @@ import { type Contact, getContact } from '../../../store/repositories/contacts.j
 import {
   type ExternalLink,
   findLinkByExternal,
+  dropLinkToOtherAccount,
   findLinkByLocal,
   upsertLink,
 } from '../../../store/repositories/external-links.js';
@@ -39,19 +40,19 @@ function creationFields(contact: Contact) {
   return address === '' ? rest : { ...rest, address };
 }
 
+/**
+ * The contact's link to a customer in the connected account. A link to another account (the business
+ * connected a different Stripe account since) is dropped: the contact becomes a customer here too.
+ */
 async function contactLink(ctx: SyncContext, contactId: string): Promise<ExternalLink | undefined> {
-  const link = await findLinkByLocal(ctx.db, {
+  const ref = {
     tenantId: ctx.tenantId,
     provider: 'stripe',
     localType: 'contact',
     localId: contactId,
-  });
-  if (link && link.externalAccount !== ctx.account) {
-    throw new PermanentJobError(
-      `contact ${contactId} is linked to a customer in Stripe account ${link.externalAccount}, not ${ctx.account}`,
-    );
-  }
-  return link;
+  } as const;
+  await dropLinkToOtherAccount(ctx.db, { ...ref, account: ctx.account });
+  return findLinkByLocal(ctx.db, ref);
 }
 
 async function loadContact(ctx: SyncContext, contactId: string): Promise<Contact> {
