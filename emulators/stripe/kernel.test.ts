@@ -24,6 +24,20 @@ describe('Stripe emulator kernel', () => {
     });
   });
 
+  it('replays an idempotent request with the response first sent, not the object as it is now', async () => {
+    const key = `create-${Math.random().toString(36).slice(2)}`;
+    const created = await stripe.customers.create({ name: 'Ada' }, { idempotencyKey: key });
+    await stripe.customers.update(created.id, { name: 'Ada Lovelace' });
+    const replayed = await stripe.customers.create({ name: 'Ada' }, { idempotencyKey: key });
+    expect(replayed.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(replayed).toMatchObject({ id: created.id, name: 'Ada' });
+    expect((await stripe.customers.retrieve(created.id)) as Stripe.Customer).toMatchObject({
+      name: 'Ada Lovelace',
+    });
+    const other = await stripe.customers.create({ name: 'Grace' }, { idempotencyKey: key }).catch((e) => e);
+    expect(other).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+  });
+
   it('refuses a bad key with 401 as Stripe does', async () => {
     const error = await sdk('sk_test_wrong_key_123456')
       .accounts.retrieveCurrent()

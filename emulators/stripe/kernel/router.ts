@@ -104,7 +104,14 @@ export function createApiRouter(
         account,
       );
       if (scope && idempotencyKey) {
-        idempotency.finish(scope, idempotencyKey, { fingerprint, status: 200, body }, state.clock.nowMs());
+        // A copy: Stripe replays the response as it was sent, not the object as it is now.
+        const sent = structuredClone(body);
+        idempotency.finish(
+          scope,
+          idempotencyKey,
+          { fingerprint, status: 200, body: sent },
+          state.clock.nowMs(),
+        );
         void reply.header('idempotency-key', idempotencyKey);
       }
       return reply.status(200).send(body);
