@@ -156,6 +156,33 @@ describe('QuickBooks emulator: REST API', () => {
     expect(tooOld.body.Fault.Error[0].Detail).toContain('older than fixed days is not supported');
   });
 
+  it('forgets deleted objects once CDC can no longer reach them (30 days)', async () => {
+    // Its own emulator: moving the clock a month on expires every token of the shared one.
+    const own = await startQuickBooksEmulator({ port: 0, limits: false });
+    try {
+      const company = own.state.company(own.realmIds[0] ?? '');
+      const deleteOne = async (name: string) => {
+        const client = qboClient(own);
+        const customer = await client.create('Customer', { DisplayName: name });
+        const invoice = await client.create('Invoice', {
+          CustomerRef: { value: customer.Id },
+          Line: [{ Amount: 5, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: {} }],
+        });
+        await client.post('invoice', { Id: invoice.Id, SyncToken: '0' }, { operation: 'delete' });
+        return invoice.Id as string;
+      };
+      const early = await deleteOne('Deleted early');
+      expect(company?.tombstones.map((t) => t.id)).toContain(early);
+      own.clock.advance(31 * 86_400_000);
+      const late = await deleteOne('Deleted late');
+      const kept = company?.tombstones.map((t) => t.id) ?? [];
+      expect(kept).toContain(late);
+      expect(kept).not.toContain(early);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('caps CDC at 1000 objects', async () => {
     const since = new Date(emulator.clock.now()).toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));

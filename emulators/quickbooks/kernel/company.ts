@@ -7,6 +7,9 @@ export type QboObject = Record<string, unknown> & {
   MetaData: { CreateTime: string; LastUpdatedTime: string };
 };
 
+/** How long a deleted object is remembered: as far back as CDC can be asked. */
+export const TOMBSTONE_RETENTION_MS = 30 * 86_400_000;
+
 /** A deleted transaction, kept so CDC can report it (`status: "Deleted"`). */
 export interface Tombstone {
   readonly entity: string;
@@ -163,6 +166,11 @@ export class Company {
     this.table(entity).delete(id);
     this.changedAtMs.delete(`${entity}:${id}`);
     this.tombstones.push({ entity, id, deletedAtMs, lastUpdated });
+    // CDC reaches back 30 days (api/cdc.ts): older tombstones can never be reported again, and a
+    // long-lived company (a sandbox saved across restarts) would otherwise only grow.
+    const oldest = deletedAtMs - TOMBSTONE_RETENTION_MS;
+    const expired = this.tombstones.findIndex((tombstone) => tombstone.deletedAtMs >= oldest);
+    if (expired > 0) this.tombstones.splice(0, expired);
   }
 
   get preferences(): QboObject {
