@@ -1,19 +1,13 @@
 import { eventually } from './wait.js';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type QuickBooksEmulator, startQuickBooksEmulator } from '../emulators/quickbooks/server.js';
+import type { QuickBooksEmulator } from '../emulators/quickbooks/server.js';
 import { type QboTestClient, qboClient } from '../emulators/quickbooks/testing.js';
-import { type StripeEmulator, startStripeEmulator } from '../emulators/stripe/server.js';
-import { loadConfig } from '../src/config.js';
 import { authorizeOnQuickBooks } from '../src/integrations/quickbooks/connection/test-harness.js';
-import { createQuickBooksIntegration } from '../src/integrations/quickbooks/settings.js';
-import { createStripeIntegration } from '../src/integrations/stripe/settings.js';
 import { Worker } from '../src/jobs/worker.js';
 import { allJobHandlers } from '../src/runtime/job-handlers.js';
 import { catcherTransport } from '../src/email/transport.js';
-import { loadSecretBox } from '../src/security/secret-box.js';
-import { startTestApi, type TestApi } from './api.js';
-import { freePort } from '../src/runtime/sandbox/emulators.js';
+import type { TestApi } from './api.js';
+import { type EmulatedApp, startEmulatedApp } from './emulated-app.js';
 import { backends } from './databases.js';
 import { authorizeOnStripe, parseForm, submitForm } from './stripe-browser.js';
 
@@ -41,45 +35,16 @@ type Qbo = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
  * here → an invoice deleted in QuickBooks archived here.
  */
 describe.each(backends)('QuickBooks end to end on $name', (backend) => {
-  let stripe: StripeEmulator;
   let quickbooks: QuickBooksEmulator;
   let api: TestApi;
   let worker: Worker;
   let appUrl: string;
+  let app: EmulatedApp;
 
   beforeAll(async () => {
-    const port = await freePort('127.0.0.1');
-    appUrl = `http://127.0.0.1:${port}`;
-    stripe = await startStripeEmulator({
-      ratePerSecond: 0,
-      webhookRetry: { baseDelayMs: 5, maxAttempts: 6 },
-    });
     // QuickBooks' real per-company limits stay on: this flow must fit in them.
-    quickbooks = await startQuickBooksEmulator({
-      port: 0,
-      redirectUris: [`${appUrl}/api/v1/integrations/quickbooks/oauth/callback`],
-      webhooks: { url: `${appUrl}/webhooks/quickbooks`, batchWindowMs: 5, retryDelaysMs: [20, 50, 100] },
-    });
-    const config = loadConfig({
-      STRIPE_API_BASE: stripe.url,
-      STRIPE_CONNECT_BASE: stripe.url,
-      STRIPE_SECRET_KEY: stripe.secretKey,
-      STRIPE_CLIENT_ID: stripe.clientId,
-      QUICKBOOKS_API_BASE: quickbooks.url,
-      QUICKBOOKS_OAUTH_BASE: quickbooks.url,
-      QUICKBOOKS_CLIENT_ID: quickbooks.clientId,
-      QUICKBOOKS_CLIENT_SECRET: quickbooks.clientSecret,
-      QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: quickbooks.verifierToken,
-      PUBLIC_URL: appUrl,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    });
-    const secrets = loadSecretBox(config);
-    api = await startTestApi(backend, {
-      stripe: createStripeIntegration(config, secrets).settings,
-      quickbooks: createQuickBooksIntegration(config, secrets).settings,
-      secrets,
-    });
-    await api.app.listen({ host: '127.0.0.1', port });
+    app = await startEmulatedApp(backend);
+    ({ api, quickbooks, appUrl } = app);
     worker = new Worker({
       db: api.db,
       concurrency: 4,
@@ -98,9 +63,7 @@ describe.each(backends)('QuickBooks end to end on $name', (backend) => {
   });
   afterAll(async () => {
     await worker.stop();
-    await api.close();
-    await quickbooks.close();
-    await stripe.close();
+    await app.close();
   });
 
   it('connects, imports and matches customers, pushes an invoice, follows payments both ways and a deletion', async () => {

@@ -1,24 +1,19 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { type QuickBooksEmulator, startQuickBooksEmulator } from '../emulators/quickbooks/server.js';
+import type { QuickBooksEmulator } from '../emulators/quickbooks/server.js';
 import { qboClient } from '../emulators/quickbooks/testing.js';
-import { type StripeEmulator, startStripeEmulator } from '../emulators/stripe/server.js';
-import { loadConfig } from '../src/config.js';
+import type { StripeEmulator } from '../emulators/stripe/server.js';
 import { catcherTransport, type MailTransport } from '../src/email/transport.js';
 import { authorizeOnQuickBooks } from '../src/integrations/quickbooks/connection/test-harness.js';
 import { quickbooksInboundJobHandlers } from '../src/integrations/quickbooks/inbound/jobs.js';
-import { createQuickBooksIntegration } from '../src/integrations/quickbooks/settings.js';
 import { quickbooksSyncJobHandlers } from '../src/integrations/quickbooks/sync/index.js';
 import { stripeJobHandlers } from '../src/integrations/stripe/jobs.js';
-import { createStripeIntegration } from '../src/integrations/stripe/settings.js';
 import { stripeSyncJobHandlers } from '../src/integrations/stripe/sync/index.js';
 import { Worker } from '../src/jobs/worker.js';
 import { createLogger } from '../src/logger.js';
-import { freePort } from '../src/runtime/sandbox/emulators.js';
-import { loadSecretBox } from '../src/security/secret-box.js';
 import type { Db } from '../src/store/db.js';
 import { withWorkflowWakes, workflowJobHandlers } from '../src/workflows/engine/handlers.js';
-import { startTestApi, type TestApi } from './api.js';
+import type { TestApi } from './api.js';
+import { startEmulatedApp } from './emulated-app.js';
 import type { TestBackend } from './databases.js';
 import { authorizeOnStripe } from './stripe-browser.js';
 import { eventually } from './wait.js';
@@ -144,38 +139,8 @@ export function useWorkflowHarness(backend: TestBackend): () => WorkflowHarness 
   let close: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
-    const port = await freePort('127.0.0.1');
-    const appUrl = `http://127.0.0.1:${port}`;
-    const stripe = await startStripeEmulator({
-      ratePerSecond: 0,
-      webhookRetry: { baseDelayMs: 5, maxAttempts: 6 },
-    });
-    const quickbooks = await startQuickBooksEmulator({
-      port: 0,
-      redirectUris: [`${appUrl}/api/v1/integrations/quickbooks/oauth/callback`],
-      webhooks: { url: `${appUrl}/webhooks/quickbooks`, batchWindowMs: 5, retryDelaysMs: [20, 50, 100] },
-    });
-    const config = loadConfig({
-      STRIPE_API_BASE: stripe.url,
-      STRIPE_CONNECT_BASE: stripe.url,
-      STRIPE_SECRET_KEY: stripe.secretKey,
-      STRIPE_CLIENT_ID: stripe.clientId,
-      QUICKBOOKS_API_BASE: quickbooks.url,
-      QUICKBOOKS_OAUTH_BASE: quickbooks.url,
-      QUICKBOOKS_CLIENT_ID: quickbooks.clientId,
-      QUICKBOOKS_CLIENT_SECRET: quickbooks.clientSecret,
-      QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: quickbooks.verifierToken,
-      PUBLIC_URL: appUrl,
-      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    });
-    const secrets = loadSecretBox(config);
-    const api = await startTestApi(backend, {
-      stripe: createStripeIntegration(config, secrets).settings,
-      quickbooks: createQuickBooksIntegration(config, secrets).settings,
-      secrets,
-      logger: createLogger('error'),
-    });
-    await api.app.listen({ host: '127.0.0.1', port });
+    const app = await startEmulatedApp(backend, { logger: createLogger('error') });
+    const { api, stripe, quickbooks, appUrl } = app;
 
     const handlersFor = (db: Db, transport: MailTransport) => {
       const deps = { db, stripe: api.stripe, quickbooks: api.quickbooks };
@@ -271,9 +236,7 @@ export function useWorkflowHarness(backend: TestBackend): () => WorkflowHarness 
     };
     close = async () => {
       await worker?.stop();
-      await api.close();
-      await quickbooks.close();
-      await stripe.close();
+      await app.close();
     };
   });
   afterAll(async () => {

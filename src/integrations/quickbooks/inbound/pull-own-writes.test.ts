@@ -4,7 +4,6 @@ import { backends } from '../../../../test/databases.js';
 import { findLinkByLocal } from '../../../store/repositories/external-links.js';
 import { getInvoice } from '../../../store/repositories/invoices.js';
 import type { QboObject } from '../types.js';
-import { enqueueQuickBooksCdc } from './cdc.js';
 import { type PullHarness, type PullTenant, startPullHarness, timeline } from './test-harness.js';
 
 /**
@@ -70,16 +69,7 @@ describe.each(backends)('QuickBooks pull of our own writes on $name', (backend) 
     if (!invoice) throw new Error(`invoice ${invoiceId} is gone`);
     return invoice;
   };
-  const sweep = async (tenant: PullTenant, key: string) => {
-    const [connection] = await h.api.db.query<{ id: string }>(
-      `SELECT id FROM integration_connections WHERE tenant_id = $1 AND provider = 'quickbooks'`,
-      [tenant.tenantId],
-    );
-    await h.api.db.transaction((tx) =>
-      enqueueQuickBooksCdc(tx, tenant.tenantId, String(connection?.id), key),
-    );
-    await h.settle(tenant);
-  };
+  const sweep = (tenant: PullTenant, key: string) => h.sweep(tenant, key);
   const revisions = async (tenant: PullTenant, invoiceId: string) =>
     (await timeline(h, tenant, invoiceId)).filter((event) => event.kind === 'invoice.revised');
 

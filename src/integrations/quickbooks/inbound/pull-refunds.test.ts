@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends } from '../../../../test/databases.js';
 import { findLinkByLocal } from '../../../store/repositories/external-links.js';
 import type { QboObject } from '../types.js';
-import { enqueueQuickBooksCdc } from './cdc.js';
 import { type PullHarness, type PullTenant, rest, startPullHarness, timeline } from './test-harness.js';
 
 /**
@@ -86,16 +85,7 @@ describe.each(backends)('QuickBooks pull of refund receipts on $name', (backend)
        WHERE tenant_id = $1 AND payment_id = $2 ORDER BY created_at, id`,
       [tenant.tenantId, paymentId],
     );
-  const sweep = async (tenant: PullTenant, key: string) => {
-    const [connection] = await h.api.db.query<{ id: string }>(
-      `SELECT id FROM integration_connections WHERE tenant_id = $1 AND provider = 'quickbooks'`,
-      [tenant.tenantId],
-    );
-    await h.api.db.transaction((tx) =>
-      enqueueQuickBooksCdc(tx, tenant.tenantId, String(connection?.id), key),
-    );
-    await h.settle(tenant);
-  };
+  const sweep = (tenant: PullTenant, key: string) => h.sweep(tenant, key);
 
   it("records a refund entered in QuickBooks against the customer's one payment here, once", async () => {
     const tenant = await h.tenant();

@@ -13,6 +13,7 @@ import {
   startQboHarness,
 } from '../connection/test-harness.js';
 import type { QboObject } from '../types.js';
+import { enqueueQuickBooksCdc } from './cdc.js';
 import { catcherTransport } from '../../../email/transport.js';
 import { allJobHandlers } from '../../../runtime/job-handlers.js';
 
@@ -38,6 +39,8 @@ export interface PullHarness extends QboHarness {
   switches(settings: Record<string, unknown>): Promise<void>;
   /** Until every notification is delivered and every job of the tenant has finished. */
   settle(tenant: TestTenant, timeoutMs?: number): Promise<void>;
+  /** A change-data sweep of the tenant's connection, under `key`, run to the end. */
+  sweep(tenant: TestTenant, key: string): Promise<void>;
   /** Our invoice behind a QuickBooks invoice Id (undefined if none). */
   invoiceFor(tenant: TestTenant, qboInvoiceId: string): Promise<Invoice | undefined>;
 }
@@ -130,6 +133,16 @@ export async function startPullHarness(
       await admin('POST', '/_emulator/webhooks', settings);
     },
     settle,
+    async sweep(tenant, key) {
+      const [connection] = await api.db.query<{ id: string }>(
+        `SELECT id FROM integration_connections WHERE tenant_id = $1 AND provider = 'quickbooks'`,
+        [tenant.tenantId],
+      );
+      await api.db.transaction((tx) =>
+        enqueueQuickBooksCdc(tx, tenant.tenantId, String(connection?.id), key),
+      );
+      await settle(tenant);
+    },
     async invoiceFor(tenant, qboInvoiceId) {
       const link = await findLinkByExternal(api.db, {
         tenantId: tenant.tenantId,
