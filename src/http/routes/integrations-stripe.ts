@@ -13,7 +13,13 @@ import type { StripeIntegration } from '../../integrations/stripe/settings.js';
 import type { Db } from '../../store/db.js';
 import { type Connection, getCurrentConnection } from '../../store/repositories/integration-connections.js';
 import { requirePrincipal } from '../auth.js';
-import { errorBody, isoOrNull, isoTimestamp } from '../schemas/common.js';
+import { isoOrNull, isoTimestamp } from '../schemas/common.js';
+import {
+  integrationErrors,
+  integrationTags,
+  manageIntegrations,
+  oauthStartResponse,
+} from './integration-schemas.js';
 
 /**
  * A tenant's Stripe connection. The answer never carries a credential or webhook secret, not even
@@ -64,17 +70,6 @@ function connectionJson(connection: Connection | undefined, stripe: StripeIntegr
   };
 }
 
-const errors = {
-  400: errorBody,
-  401: errorBody,
-  403: errorBody,
-  404: errorBody,
-  409: errorBody,
-  503: errorBody,
-};
-const tags = ['integrations'];
-const manage = { permission: 'manage_integrations' as const };
-
 export interface StripeRouteOptions {
   readonly db: Db;
   readonly stripe: StripeIntegration;
@@ -90,9 +85,9 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
     '/integrations/stripe',
     {
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Stripe connection status',
-        response: { 200: stripeConnectionSchema, ...errors },
+        response: { 200: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -104,9 +99,9 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.post(
     '/integrations/stripe/api-key',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Connect one Stripe account with a secret (sk_) or restricted (rk_) key',
         body: z
           .object({
@@ -115,7 +110,7 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
               .regex(SECRET_KEY_PATTERN, 'must be a Stripe secret (sk_…) or restricted (rk_…) key'),
           })
           .strict(),
-        response: { 201: stripeConnectionSchema, ...errors },
+        response: { 201: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request, reply) => {
@@ -128,13 +123,13 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.post(
     '/integrations/stripe/oauth/start',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Start Stripe Connect OAuth: open authorize_url in the browser',
         response: {
-          200: z.object({ authorize_url: z.string(), expires_at: isoTimestamp }),
-          ...errors,
+          200: oauthStartResponse,
+          ...integrationErrors,
         },
       },
     },
@@ -148,9 +143,9 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.get(
     '/integrations/stripe/oauth/callback',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Where Stripe sends the browser back: exchanges the code and stores the connection',
         // Not strict: Stripe adds parameters of its own (scope) to the redirect.
         querystring: z.object({
@@ -159,7 +154,7 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
           error: z.string().max(200).optional(),
           error_description: z.string().max(1000).optional(),
         }),
-        response: { 201: stripeConnectionSchema, ...errors },
+        response: { 201: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request, reply) => {
@@ -173,11 +168,11 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.post(
     '/integrations/stripe/verify',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Check the stored credentials against Stripe now',
-        response: { 200: stripeConnectionSchema, ...errors },
+        response: { 200: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -189,9 +184,9 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.patch(
     '/integrations/stripe/settings',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Change the connection’s settings (send_invoices_by_email)',
         body: z
           .object({
@@ -201,7 +196,7 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
               .describe('true: Stripe emails each pushed invoice to the customer after finalizing it'),
           })
           .strict(),
-        response: { 200: stripeConnectionSchema, ...errors },
+        response: { 200: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -213,11 +208,11 @@ export const stripeIntegrationRoutes: FastifyPluginAsyncZod<StripeRouteOptions> 
   app.delete(
     '/integrations/stripe',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Disconnect Stripe: deauthorize, wipe credentials, keep the history',
-        response: { 200: stripeConnectionSchema, ...errors },
+        response: { 200: stripeConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {

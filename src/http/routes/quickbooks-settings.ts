@@ -12,18 +12,7 @@ import { updateQuickBooksSettings } from '../../integrations/quickbooks/connecti
 import type { QboClient, QboObject, QuickBooksIntegration } from '../../integrations/quickbooks/types.js';
 import type { Db } from '../../store/db.js';
 import { requirePrincipal } from '../auth.js';
-import { errorBody } from '../schemas/common.js';
-
-const errors = {
-  400: errorBody,
-  401: errorBody,
-  403: errorBody,
-  404: errorBody,
-  409: errorBody,
-  503: errorBody,
-};
-const tags = ['integrations'];
-const manage = { permission: 'manage_integrations' as const };
+import { integrationErrors, integrationTags, manageIntegrations } from './integration-schemas.js';
 
 const accountSchema = z
   .object({
@@ -73,9 +62,9 @@ export const quickbooksSettingsRoutes: FastifyPluginAsyncZod<QuickBooksSettingsR
     '/integrations/quickbooks/settings',
     {
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'The QuickBooks connection’s settings, defaults applied',
-        response: { 200: connectionSettingsSchema, ...errors },
+        response: { 200: connectionSettingsSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -87,13 +76,13 @@ export const quickbooksSettingsRoutes: FastifyPluginAsyncZod<QuickBooksSettingsR
   app.patch(
     '/integrations/quickbooks/settings',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary:
           'Change the QuickBooks connection’s settings; accounts and tax codes are checked in QuickBooks',
         body: connectionSettingsPatchSchema,
-        response: { 200: connectionSettingsSchema, ...errors },
+        response: { 200: connectionSettingsSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -105,12 +94,15 @@ export const quickbooksSettingsRoutes: FastifyPluginAsyncZod<QuickBooksSettingsR
   app.get(
     '/integrations/quickbooks/accounts',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Active QuickBooks accounts of one type, for the deposit, fee and income settings',
         querystring: z.object({ type: z.enum(['Bank', 'Income', 'Expense']) }).strict(),
-        response: { 200: z.object({ object: z.literal('list'), data: z.array(accountSchema) }), ...errors },
+        response: {
+          200: z.object({ object: z.literal('list'), data: z.array(accountSchema) }),
+          ...integrationErrors,
+        },
       },
     },
     async (request) => {
@@ -132,11 +124,14 @@ export const quickbooksSettingsRoutes: FastifyPluginAsyncZod<QuickBooksSettingsR
   app.get(
     '/integrations/quickbooks/tax-codes',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Active QuickBooks tax codes, for tax_code_map',
-        response: { 200: z.object({ object: z.literal('list'), data: z.array(taxCodeSchema) }), ...errors },
+        response: {
+          200: z.object({ object: z.literal('list'), data: z.array(taxCodeSchema) }),
+          ...integrationErrors,
+        },
       },
     },
     async (request) => {

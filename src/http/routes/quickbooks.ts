@@ -11,8 +11,14 @@ import type { QuickBooksIntegration } from '../../integrations/quickbooks/types.
 import type { Db } from '../../store/db.js';
 import { type Connection, getCurrentConnection } from '../../store/repositories/integration-connections.js';
 import { requirePrincipal } from '../auth.js';
-import { errorBody, isoOrNull, isoTimestamp } from '../schemas/common.js';
+import { isoOrNull, isoTimestamp } from '../schemas/common.js';
 import { quickbooksSettingsRoutes } from './quickbooks-settings.js';
+import {
+  integrationErrors,
+  integrationTags,
+  manageIntegrations,
+  oauthStartResponse,
+} from './integration-schemas.js';
 
 /** A tenant's QuickBooks connection: never a token, not even encrypted. */
 export const quickbooksConnectionSchema = z
@@ -60,17 +66,6 @@ async function connectionJson(db: Db, connection: Connection | undefined, quickb
   };
 }
 
-const quickbooksErrors = {
-  400: errorBody,
-  401: errorBody,
-  403: errorBody,
-  404: errorBody,
-  409: errorBody,
-  503: errorBody,
-};
-const tags = ['integrations'];
-const manage = { permission: 'manage_integrations' as const };
-
 export interface QuickBooksRouteOptions {
   readonly db: Db;
   readonly quickbooks: QuickBooksIntegration;
@@ -87,9 +82,9 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
     '/integrations/quickbooks',
     {
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'QuickBooks connection status',
-        response: { 200: quickbooksConnectionSchema, ...quickbooksErrors },
+        response: { 200: quickbooksConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -101,13 +96,13 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
   app.post(
     '/integrations/quickbooks/oauth/start',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Start QuickBooks OAuth (also to re-authorize): open authorize_url in the browser',
         response: {
-          200: z.object({ authorize_url: z.string(), expires_at: isoTimestamp }),
-          ...quickbooksErrors,
+          200: oauthStartResponse,
+          ...integrationErrors,
         },
       },
     },
@@ -121,9 +116,9 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
   app.get(
     '/integrations/quickbooks/oauth/callback',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Where Intuit sends the browser back: exchanges the code and stores the connection',
         // Not strict: Intuit may add parameters of its own to the redirect.
         querystring: z.object({
@@ -135,7 +130,7 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
             .optional(),
           error: z.string().max(200).optional(),
         }),
-        response: { 201: quickbooksConnectionSchema, ...quickbooksErrors },
+        response: { 201: quickbooksConnectionSchema, ...integrationErrors },
       },
     },
     async (request, reply) => {
@@ -148,11 +143,11 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
   app.post(
     '/integrations/quickbooks/verify',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Read CompanyInfo with the stored authorization now',
-        response: { 200: quickbooksConnectionSchema, ...quickbooksErrors },
+        response: { 200: quickbooksConnectionSchema, ...integrationErrors },
       },
     },
     async (request) => {
@@ -164,16 +159,16 @@ export const quickbooksIntegrationRoutes: FastifyPluginAsyncZod<QuickBooksRouteO
   app.delete(
     '/integrations/quickbooks',
     {
-      config: manage,
+      config: manageIntegrations,
       schema: {
-        tags,
+        tags: integrationTags,
         summary: 'Disconnect QuickBooks: revoke at Intuit, wipe the tokens, keep the history',
         response: {
           200: quickbooksConnectionSchema.extend({
             revoked: z.boolean().describe('Intuit confirmed the revocation'),
             revoke_error: z.string().nullable().describe('Why not; disconnected here all the same'),
           }),
-          ...quickbooksErrors,
+          ...integrationErrors,
         },
       },
     },

@@ -2,8 +2,12 @@ import { DomainError } from '../../../domain/errors.js';
 import { AppError } from '../../../http/errors.js';
 import { describeError, PermanentJobError } from '../../../jobs/errors.js';
 import type { JobHandler } from '../../../jobs/handler.js';
-import { enqueue } from '../../../jobs/queue.js';
 import type { Db, Queryable } from '../../../store/db.js';
+import {
+  type ConnectionSweep,
+  enqueueConnectionSweep,
+  scheduleConnectionSweeps,
+} from '../../connection-sweeps.js';
 import { getLiveConnection } from '../../../store/repositories/integration-connections.js';
 import { withQuickBooksSession } from '../connection/pause.js';
 import type { QboDeps } from '../connection/session.js';
@@ -145,39 +149,27 @@ function oldestFirst(objects: readonly QboObject[]): QboObject[] {
   return [...objects].sort((a, b) => (lastUpdated(a) ?? 0) - (lastUpdated(b) ?? 0));
 }
 
-/**
- * Enqueues one sweep of a connection. `key` names the run (a schedule period, 'connected'): one job
- * per key however often this is called; sweeps of one connection run one at a time.
- */
+const CDC_SWEEP: ConnectionSweep = {
+  type: QBO_CDC_JOB,
+  provider: 'quickbooks',
+  orderingPrefix: 'quickbooks:cdc',
+};
+
+/** Enqueues one sweep of a connection under `key` (see enqueueConnectionSweep). */
 export async function enqueueQuickBooksCdc(
   tx: Queryable,
   tenantId: string,
   connectionId: string,
   key: string,
 ): Promise<void> {
-  await enqueue(tx, {
-    tenantId,
-    type: QBO_CDC_JOB,
-    payload: { connection_id: connectionId } satisfies CdcPayload,
-    dedupeKey: `${QBO_CDC_JOB}:${connectionId}:${key}`,
-    orderingKey: `quickbooks:cdc:${connectionId}`,
-  });
+  await enqueueConnectionSweep(tx, CDC_SWEEP, tenantId, connectionId, key);
 }
 
 /** For the process's scheduler: one sweep per connected QuickBooks company per period of `everyMs`. */
-export async function scheduleQuickBooksCdc(
+export function scheduleQuickBooksCdc(
   db: Db,
   now: Date = new Date(),
   everyMs: number = CDC_EVERY_MS,
 ): Promise<number> {
-  const period = Math.floor(now.getTime() / everyMs);
-  const connections = await db.query<{ tenant_id: string; id: string }>(
-    `SELECT tenant_id, id FROM integration_connections WHERE provider = 'quickbooks' AND status = 'connected'`,
-  );
-  for (const connection of connections) {
-    await db.transaction((tx) =>
-      enqueueQuickBooksCdc(tx, connection.tenant_id, connection.id, `period-${everyMs}-${period}`),
-    );
-  }
-  return connections.length;
+  return scheduleConnectionSweeps(db, CDC_SWEEP, now, everyMs);
 }

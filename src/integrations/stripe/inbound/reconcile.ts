@@ -4,6 +4,11 @@ import type { JobHandler } from '../../../jobs/handler.js';
 import { enqueue } from '../../../jobs/queue.js';
 import type { Db, Queryable } from '../../../store/db.js';
 import { getLiveConnection } from '../../../store/repositories/integration-connections.js';
+import {
+  type ConnectionSweep,
+  enqueueConnectionSweep,
+  scheduleConnectionSweeps,
+} from '../../connection-sweeps.js';
 import { insertInboxEntry } from '../../../store/repositories/webhook-inbox.js';
 import { SUBSCRIBED_EVENT_TYPES } from '../events.js';
 import { STRIPE_WEBHOOK_JOB, type WebhookJobPayload } from '../webhook-processor.js';
@@ -164,42 +169,27 @@ async function storeEvent(
   return true;
 }
 
-/**
- * Enqueues one reconciliation of a connection. `key` names the run (a schedule period, 'connected'):
- * one job per key, however often this is called.
- */
+const RECONCILE_SWEEP: ConnectionSweep = {
+  type: STRIPE_RECONCILE_JOB,
+  provider: 'stripe',
+  orderingPrefix: 'stripe:reconcile',
+};
+
+/** Enqueues one reconciliation of a connection under `key` (see enqueueConnectionSweep). */
 export async function enqueueStripeReconcile(
   tx: Queryable,
   tenantId: string,
   connectionId: string,
   key: string,
 ): Promise<void> {
-  await enqueue(tx, {
-    tenantId,
-    type: STRIPE_RECONCILE_JOB,
-    payload: { connection_id: connectionId } satisfies ReconcilePayload,
-    dedupeKey: `${STRIPE_RECONCILE_JOB}:${connectionId}:${key}`,
-    orderingKey: `stripe:reconcile:${connectionId}`,
-  });
+  await enqueueConnectionSweep(tx, RECONCILE_SWEEP, tenantId, connectionId, key);
 }
 
-/**
- * For the process's scheduler (like maintenance): enqueues one reconciliation per connected Stripe
- * account per period of `everyMs`. Calling it again within a period enqueues nothing more.
- */
-export async function scheduleStripeReconciliation(
+/** For the process's scheduler: one reconciliation per connected Stripe account per period of `everyMs`. */
+export function scheduleStripeReconciliation(
   db: Db,
   now: Date = new Date(),
   everyMs: number = RECONCILE_EVERY_MS,
 ): Promise<number> {
-  const period = Math.floor(now.getTime() / everyMs);
-  const connections = await db.query<{ tenant_id: string; id: string }>(
-    `SELECT tenant_id, id FROM integration_connections WHERE provider = 'stripe' AND status = 'connected'`,
-  );
-  for (const connection of connections) {
-    await db.transaction((tx) =>
-      enqueueStripeReconcile(tx, connection.tenant_id, connection.id, `period-${everyMs}-${period}`),
-    );
-  }
-  return connections.length;
+  return scheduleConnectionSweeps(db, RECONCILE_SWEEP, now, everyMs);
 }
